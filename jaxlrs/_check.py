@@ -1,0 +1,178 @@
+"""Construction-time validation of hyperparameters.
+
+Each check takes the public function's name and the parameter's name, and returns the value
+normalised (concrete NumPy/JAX scalars become Python numbers, lists become tuples). Traced
+values (inside ``jit``, ``vmap``, ``grad``) cannot be inspected and pass through unchecked.
+Messages read ``fn(): param must be <what is allowed>, got <value>``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from ._schedule import Schedule
+
+
+def is_traced(x: Any) -> bool:
+    return isinstance(x, jax.core.Tracer)
+
+
+def _fail(fn: str, name: str, allowed: str, x: Any, kind: type = ValueError) -> None:
+    shown = repr(x)
+    if kind is TypeError:
+        shown += f" ({type(x).__name__})"
+    raise kind(f"{fn}(): {name} must be {allowed}, got {shown}")
+
+
+def _scalar(fn: str, name: str, x: Any, allowed: str) -> Any:
+    """A concrete number as a Python int/float, or a tracer unchanged."""
+    if is_traced(x):
+        if np.ndim(x) != 0:
+            _fail(fn, name, allowed + " (a scalar)", x)
+        return x
+    if isinstance(x, (bool, np.bool_)) or isinstance(x, (str, bytes)) or x is None:
+        _fail(fn, name, allowed, x, TypeError)
+    if isinstance(x, (int, float)):
+        return x
+    if isinstance(x, (np.ndarray, np.generic, jax.Array)):
+        arr = np.asarray(x)
+        if arr.ndim != 0:
+            _fail(fn, name, allowed + " (a scalar)", x)
+        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+            _fail(fn, name, allowed, x, TypeError)
+        return arr.item()
+    _fail(fn, name, allowed, x, TypeError)
+
+
+def real(
+    fn: str,
+    name: str,
+    x: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Any:
+    """A finite real number, optionally within ``[low, high]`` (ends open on request)."""
+    allowed = "a finite number"
+    if low is not None or high is not None:
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        allowed += f" in {'(' if low_open or low is None else '['}{lo}, {hi}"
+        allowed += ")" if high_open or high is None else "]"
+    x = _scalar(fn, name, x, allowed)
+    if is_traced(x):
+        return x
+    if isinstance(x, complex) or not math.isfinite(x):
+        _fail(fn, name, allowed, x)
+    if low is not None and (x < low or (low_open and x == low)):
+        _fail(fn, name, allowed, x)
+    if high is not None and (x > high or (high_open and x == high)):
+        _fail(fn, name, allowed, x)
+    return x
+
+
+def positive(fn: str, name: str, x: Any) -> Any:
+    return real(fn, name, x, low=0.0, low_open=True)
+
+
+def integer(fn: str, name: str, x: Any, *, minimum: int = 1) -> Any:
+    """A whole number of steps ``>= minimum``; an integral float such as ``1e4`` becomes
+    an int."""
+    words = {0: "a non-negative integer", 1: "a positive integer"}
+    allowed = words.get(minimum, f"an integer >= {minimum}")
+    x = _scalar(fn, name, x, allowed)
+    if is_traced(x):
+        return x
+    if isinstance(x, float):
+        if not (math.isfinite(x) and x.is_integer()):
+            _fail(fn, name, allowed, x)
+        x = int(x)
+    if x < minimum:
+        _fail(fn, name, allowed, x)
+    return x
+
+
+def sequence(fn: str, name: str, xs: Any) -> Any:
+    """A list/tuple (or concrete 1-D array) as a tuple; a traced 1-D array unchanged."""
+    if is_traced(xs):
+        if np.ndim(xs) != 1:
+            _fail(fn, name, "a 1-D sequence", xs)
+        return xs
+    if isinstance(xs, (np.ndarray, jax.Array)):
+        if np.ndim(xs) != 1:
+            _fail(fn, name, "a 1-D sequence", xs)
+        return tuple(np.asarray(xs).tolist())
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+        _fail(fn, name, "a list or tuple", xs, TypeError)
+    return tuple(xs)
+
+
+def reals(fn: str, name: str, xs: Any, *, min_len: int = 1) -> Any:
+    xs = sequence(fn, name, xs)
+    if is_traced(xs):
+        return xs
+    if len(xs) < min_len:
+        _fail(fn, name, f"a list of at least {min_len} numbers", list(xs))
+    return tuple(real(fn, f"{name}[{i}]", x) for i, x in enumerate(xs))
+
+
+def integers(fn: str, name: str, xs: Any, *, strict: bool = True, min_len: int = 0) -> Any:
+    """Sorted non-negative integer positions (strictly increasing unless ``strict=False``)."""
+    xs = sequence(fn, name, xs)
+    if is_traced(xs):
+        return xs
+    if len(xs) < min_len:
+        _fail(fn, name, f"a list of at least {min_len} integers", list(xs))
+    out = tuple(integer(fn, f"{name}[{i}]", x, minimum=0) for i, x in enumerate(xs))
+    concrete = [x for x in out if not is_traced(x)]
+    if len(concrete) == len(out):
+        bad = any(b < a or (strict and b == a) for a, b in itertools.pairwise(out))
+        if bad:
+            order = "strictly increasing" if strict else "sorted (non-decreasing)"
+            _fail(fn, name, order, list(out))
+    return out
+
+
+def length(fn: str, name: str, xs: Any, n: int, what: str) -> None:
+    got = np.shape(xs)[0] if is_traced(xs) else len(xs)
+    if got != n:
+        raise ValueError(f"{fn}(): {name} must have {what} ({n}), got {got}")
+
+
+def option(fn: str, name: str, x: Any, allowed: Sequence[str]) -> str:
+    if not isinstance(x, str):
+        _fail(fn, name, "one of " + ", ".join(map(repr, allowed)), x, TypeError)
+    if x not in allowed:
+        _fail(fn, name, "one of " + ", ".join(map(repr, allowed)), x)
+    return x
+
+
+def flag(fn: str, name: str, x: Any) -> bool:
+    if not isinstance(x, (bool, np.bool_)):
+        _fail(fn, name, "True or False", x, TypeError)
+    return bool(x)
+
+
+def schedule(fn: str, name: str, x: Any) -> Schedule:
+    if not isinstance(x, Schedule):
+        _fail(fn, name, "a jaxlrs Schedule", x, TypeError)
+    return x
+
+
+def schedules(fn: str, name: str, xs: Any, *, min_len: int = 1) -> tuple[Schedule, ...]:
+    xs = sequence(fn, name, xs)
+    if len(xs) < min_len:
+        _fail(fn, name, f"a list of at least {min_len} schedules", list(xs))
+    return tuple(schedule(fn, f"{name}[{i}]", s) for i, s in enumerate(xs))
+
+
+def optional(check: Any, fn: str, name: str, x: Any, **kw: Any) -> Any:
+    return None if x is None else check(fn, name, x, **kw)

@@ -1,0 +1,589 @@
+"""Combinators: functions that take schedules and return schedules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _check as check
+from . import _time
+from ._curves import SHAPES, blend
+from ._schedule import Schedule, _format_value, register
+from ._time import Time, count, float_dtype, index_dtype, value
+
+Array = jax.Array
+
+# -- join ----------------------------------------------------------------------------------
+
+
+def _join(time: Time, schedules: tuple[Schedule, ...], boundaries: Any) -> Array:
+    b = [count(x) for x in boundaries] if isinstance(boundaries, tuple) else list(count(boundaries))
+    edges = [None, *b]
+    out = None
+    piece = _time.count_le(time, jnp.stack(b))
+    for i, s in enumerate(schedules):
+        if i == 0:
+            local = _time.minus(time, 0, b[0])
+        else:
+            length = b[i] - b[i - 1] if i < len(b) else None
+            local = _time.minus(time, edges[i], length)
+        v = s._apply(local)
+        out = v if out is None else jnp.where(piece >= i, v, out)
+    assert out is not None
+    return out
+
+
+@register(_join)
+def join(schedules: list[Schedule], boundaries: list[int]) -> Schedule:
+    """Run schedules one after another.
+
+    Piece ``i`` runs on ``[boundaries[i-1], boundaries[i])`` and sees the local step
+    ``t - boundaries[i-1]``; the last piece runs on from ``boundaries[-1]``. Every piece
+    is evaluated and one is selected, so use ``cycle`` (O(1)) for repetitions, not a long
+    ``join``.
+
+    Args:
+        schedules: the pieces, in order.
+        boundaries: ``len(schedules) - 1`` strictly increasing non-negative steps.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.join([jaxlrs.linear(0.0, 1.0, 10), jaxlrs.cosine(1.0, 90)], [10])
+        >>> s([0, 5, 10, 55, 100]).tolist()
+        [0.0, 0.5, 1.0, 0.5, 0.0]
+    """
+    fn = "join"
+    pieces = check.schedules(fn, "schedules", schedules)
+    boundaries = check.integers(fn, "boundaries", boundaries)
+    check.length(fn, "boundaries", boundaries, len(pieces) - 1, "one entry fewer than schedules")
+    if len(pieces) < 2:
+        raise ValueError(f"{fn}(): schedules must hold at least 2 schedules, got 1")
+    return Schedule(fn, {"schedules": pieces, "boundaries": boundaries})
+
+
+# -- warmup / cooldown ---------------------------------------------------------------------
+
+
+def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -> Array:
+    steps = count(steps)
+    target = schedule._apply(Time(jnp.zeros((), index_dtype())))
+    done, left = _time.ramp(time, steps)
+    ramp = blend(shape, value(init), target, done, left)
+    after = schedule._apply(_time.minus(time, steps))
+    warming = (
+        _time.whole(time) < steps
+        if time.exact and _time.is_int(steps)
+        else (_time.to_float(time) < steps.astype(float_dtype()))
+    )
+    return jnp.where(warming, ramp, after)
+
+
+def _check_shape(fn: str, shape: Any, init: Any, name: str = "init") -> str:
+    shape = check.option(fn, "shape", shape, SHAPES)
+    if shape == "exponential" and not check.is_traced(init) and init <= 0:
+        raise ValueError(
+            f"{fn}(): {name} must be positive for shape='exponential' "
+            f"(a geometric ramp cannot start or end at {init!r})"
+        )
+    return shape
+
+
+@register(_warmup)
+def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "linear") -> Schedule:
+    """Prepend a warmup: ramp from ``init`` to ``schedule(0)`` over ``steps`` steps, then
+    run ``schedule`` delayed by ``steps``.
+
+    ``lr(t) = init + (schedule(0) - init) * f(t / steps)`` for ``t < steps``, else
+    ``schedule(t - steps)``; ``f`` is the ramp ``shape`` (``linear``, ``cosine``, ``sqrt``,
+    ``1-sqrt`` or ``exponential``; see ``jaxlrs`` README).
+
+    Args:
+        schedule: the schedule after the warmup.
+        steps: length of the warmup, a non-negative integer (0: no warmup).
+        init: value at step 0 (positive for ``shape="exponential"``).
+        shape: the curve of the ramp.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.warmup(jaxlrs.constant(1.0), 4)
+        >>> s([0, 1, 2, 4, 100]).tolist()
+        [0.0, 0.25, 0.5, 1.0, 1.0]
+
+    References:
+        Goyal et al., "Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour", 2017.
+        https://arxiv.org/abs/1706.02677
+    """
+    fn = "warmup"
+    init = check.real(fn, "init", init)
+    return Schedule(
+        fn,
+        {
+            "schedule": check.schedule(fn, "schedule", schedule),
+            "steps": check.integer(fn, "steps", steps, minimum=0),
+            "init": init,
+            "shape": _check_shape(fn, shape, init),
+        },
+    )
+
+
+def _cooldown(
+    time: Time, schedule: Schedule, start: Any, steps: Any, end: Any, shape: str
+) -> Array:
+    start, steps = count(start), count(steps)
+    before = schedule._apply(_time.minus(time, 0, start))
+    source = schedule._apply(Time(start))
+    local = _time.minus(time, start)
+    done, left = _time.ramp(local, steps)
+    cool = blend(shape, value(end), source, left, done)
+    if time.exact and _time.is_int(start):
+        cooling = _time.whole(time) >= start
+    else:
+        cooling = _time.to_float(time) >= start.astype(float_dtype())
+    return jnp.where(cooling, cool, before)
+
+
+@register(_cooldown)
+def cooldown(
+    schedule: Schedule,
+    start: int,
+    steps: int,
+    end: float = 0.0,
+    shape: str = "linear",
+) -> Schedule:
+    """Append a cooldown: from step ``start``, ramp from ``schedule(start)`` to ``end``
+    over ``steps`` steps, then hold ``end``.
+
+    ``lr(t) = schedule(t)`` for ``t < start``;
+    ``end + (schedule(start) - end) * g((t - start) / steps)`` after, where ``g`` runs the
+    ramp ``shape`` backwards (``linear`` 1 - p, ``cosine`` (1 + cos(pi p)) / 2, ``1-sqrt``
+    1 - sqrt(p), ``sqrt`` sqrt(1 - p), ``exponential`` geometric).
+
+    Args:
+        schedule: the schedule before the cooldown.
+        start: step at which the cooldown begins, a non-negative integer.
+        steps: length of the cooldown, a positive integer.
+        end: value from ``start + steps`` on (positive for ``shape="exponential"``).
+        shape: the curve of the cooldown.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.cooldown(jaxlrs.constant(1.0), 10, 10)
+        >>> s([0, 10, 15, 20, 30]).tolist()
+        [1.0, 1.0, 0.5, 0.0, 0.0]
+    """
+    fn = "cooldown"
+    end = check.real(fn, "end", end)
+    return Schedule(
+        fn,
+        {
+            "schedule": check.schedule(fn, "schedule", schedule),
+            "start": check.integer(fn, "start", start, minimum=0),
+            "steps": check.integer(fn, "steps", steps),
+            "end": end,
+            "shape": _check_shape(fn, shape, end, "end"),
+        },
+    )
+
+
+# -- cycle ---------------------------------------------------------------------------------
+
+
+def _unsigned() -> np.dtype:
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.uint64))
+
+
+def _geometric(m: Array, i: Array, bits: int) -> tuple[Array, Array]:
+    """``(m**i, 1 + m + ... + m**(i-1))`` in unsigned integers, saturating at the type's
+    maximum, by binary powering over the ``bits`` bits of ``i`` (a fixed, small graph)."""
+    u = _unsigned()
+    top = jnp.asarray(np.iinfo(u).max, u)
+    m = m.astype(u)
+    i = i.astype(u)
+
+    def mul(a: Array, b: Array) -> Array:
+        return jnp.where(a > top // jnp.maximum(b, 1), top, a * b)
+
+    def add(a: Array, b: Array) -> Array:
+        return jnp.where(a > top - b, top, a + b)
+
+    power = jnp.ones_like(i)
+    total = jnp.zeros_like(i)
+    base, base_sum = m, jnp.ones((), u)  # m**(2**j) and its geometric sum
+    for j in range(bits):
+        bit = ((i >> j) & 1).astype(bool)
+        power, total = (
+            jnp.where(bit, mul(power, base), power),
+            jnp.where(bit, add(mul(total, base), base_sum), total),
+        )
+        base, base_sum = mul(base, base), add(mul(base_sum, base), base_sum)
+    return power, total
+
+
+def _cycle_int(time: Time, period: Array, mult: Any) -> tuple[Array, Array, Array | None]:
+    """Cycle index ``i``, position ``u`` inside it, and the integer stretch ``m**i``."""
+    n = time.n
+    if isinstance(mult, int) and mult == 1:
+        i = n // period
+        return i, n - i * period, None
+    f = float_dtype()
+    m = count(mult)
+    nf, pf, mf = n.astype(f), period.astype(f), m.astype(f)
+    one = m == 1
+    safe_m = jnp.where(one, 2.0, mf)
+    est = jnp.log1p(nf * (safe_m - 1) / pf) / jnp.log(safe_m)
+    bits = 7 if index_dtype().itemsize == 8 else 6
+    i = jnp.clip(jnp.floor(est - 1e-3), 0, 2**bits - 2).astype(index_dtype())
+    i = jnp.where(one, 0, i)
+    u = _unsigned()
+    un, up = n.astype(u), period.astype(u)
+    top = jnp.asarray(np.iinfo(u).max, u)
+
+    power, total = _geometric(m, i, bits)
+    s = jnp.where(total > top // up, top, total * up)
+    length = jnp.where(power > top // up, top, power * up)
+    nxt = jnp.where(s > top - length, top, s + length)
+    bump = un >= nxt
+    i = jnp.where(bump, i + 1, i)
+    s = jnp.where(bump, nxt, s)
+    um = m.astype(u)
+    power = jnp.where(bump, jnp.where(power > top // um, top, power * um), power)
+    # m == 1 at run time (a traced period_mult): plain division.
+    q = n // period
+    i = jnp.where(one, q, i)
+    s = jnp.where(one, (q * period).astype(u), s)
+    power = jnp.where(one, jnp.ones((), u), power)
+    return i, (un - s).astype(index_dtype()), power
+
+
+def _cycle(
+    time: Time, schedule: Schedule, period: Any, period_mult: Any, decay: Any, limit: Any
+) -> Array:
+    period = count(period)
+    f = float_dtype()
+    if (
+        time.exact
+        and _time.is_int(period)
+        and (isinstance(period_mult, int) or _time.is_int(period_mult))
+    ):
+        outer = time.d
+        whole = _time.whole(time)
+        i, pos, d = _cycle_int(Time(whole), period, period_mult)
+        local = Time(pos, d)
+        if outer is not None:
+            # A cycle inside a stretched schedule: the fraction of a step rides along.
+            frac = time.n.astype(_unsigned()) - whole.astype(_unsigned()) * outer
+            local = Time(
+                (pos.astype(_unsigned()) * outer + frac).astype(index_dtype()),
+                outer if d is None else d * outer,
+            )
+    else:
+        t = _time.to_float(time)
+        p = period.astype(f)
+        m = value(period_mult)
+        one = m == 1
+        safe_m = jnp.where(one, 2.0, m)
+        i_m = jnp.floor(jnp.log1p(t * (safe_m - 1) / p) / jnp.log(safe_m))
+        i_1 = jnp.floor(t / p)
+        i = jnp.where(one, i_1, i_m)
+        s = jnp.where(one, i * p, p * (safe_m**i - 1) / (safe_m - 1))
+        scale = jnp.where(one, 1.0, safe_m**i)
+        local = Time(jnp.clip((t - s) / scale, 0, p))
+    if limit is not None:
+        last = count(limit) - 1
+        done = i > last
+        i = jnp.minimum(i, last)
+        # Past the last cycle: hold the value at the end of the last cycle.
+        v_end = schedule._apply(Time(period.astype(local.n.dtype)))
+        v = jnp.where(done, v_end, schedule._apply(local))
+    else:
+        v = schedule._apply(local)
+    if isinstance(decay, (int, float)) and decay == 1:
+        return v
+    return v * value(decay) ** i.astype(f)
+
+
+@register(_cycle)
+def cycle(
+    schedule: Schedule,
+    period: int,
+    period_mult: float = 1,
+    decay: float = 1.0,
+    limit: int | None = None,
+) -> Schedule:
+    """Repeat the first ``period`` steps of ``schedule``.
+
+    Cycle ``i`` lasts ``period * period_mult**i`` steps, runs ``schedule`` stretched to
+    that length, and is scaled by ``decay**i``:
+    ``lr(t) = decay**i * schedule(u / period_mult**i)``, where cycle ``i`` starts at
+    ``period * (period_mult**i - 1) / (period_mult - 1)`` and ``u`` is the step inside it.
+    With ``limit``, after ``limit`` cycles the value at the end of the last cycle holds.
+
+    O(1) per step whatever the number of cycles: the cycle index comes from a logarithm,
+    corrected by one exact integer comparison, so with an integer ``period_mult`` every
+    boundary is an exact integer at any step (a float ``period_mult`` is accurate to about
+    1e-6 of the largest value). The traced graph does not grow with the number of cycles.
+
+    Args:
+        schedule: the shape of one cycle; its steps ``[0, period]`` are used.
+        period: length of the first cycle, a positive integer.
+        period_mult: factor on each next cycle's length, >= 1 (an integer keeps every
+            boundary exact).
+        decay: factor on each next cycle's height, positive.
+        limit: number of cycles, a positive integer, or None for infinitely many.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.cycle(jaxlrs.linear(1.0, 0.0, 10), 10, period_mult=2, decay=0.5)
+        >>> s([0, 5, 10, 20, 30]).tolist()
+        [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+    fn = "cycle"
+    period_mult = check.real(fn, "period_mult", period_mult, low=1.0)
+    if isinstance(period_mult, float) and period_mult.is_integer():
+        period_mult = int(period_mult)
+    return Schedule(
+        fn,
+        {
+            "schedule": check.schedule(fn, "schedule", schedule),
+            "period": check.integer(fn, "period", period),
+            "period_mult": period_mult,
+            "decay": check.positive(fn, "decay", decay),
+            "limit": check.optional(check.integer, fn, "limit", limit),
+        },
+    )
+
+
+# -- time and value transforms -------------------------------------------------------------
+
+
+def _shift(time: Time, schedule: Schedule, steps: Any) -> Array:
+    return schedule._apply(_time.minus(time, steps))
+
+
+@register(_shift)
+def shift(schedule: Schedule, steps: int) -> Schedule:
+    """Delay a schedule: ``lr(t) = schedule(max(t - steps, 0))``.
+
+    Args:
+        schedule: the schedule to delay.
+        steps: delay, a non-negative integer.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.shift(jaxlrs.linear(1.0, 0.0, 10), 5)([0, 5, 10, 15]).tolist()
+        [1.0, 1.0, 0.5, 0.0]
+    """
+    fn = "shift"
+    return Schedule(
+        fn,
+        {
+            "schedule": check.schedule(fn, "schedule", schedule),
+            "steps": check.integer(fn, "steps", steps, minimum=0),
+        },
+    )
+
+
+def _stretch(time: Time, schedule: Schedule, factor: Any) -> Array:
+    return schedule._apply(_time.stretch(time, factor))
+
+
+@register(_stretch)
+def stretch(schedule: Schedule, factor: float) -> Schedule:
+    """Slow time down by ``factor``: ``lr(t) = schedule(t / factor)``.
+
+    With an integer factor the stretched step stays an exact fraction (e.g. a schedule
+    written in epochs, stretched by steps per epoch); a float factor gives a float step.
+
+    Args:
+        schedule: the schedule to stretch.
+        factor: time scale, positive.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.stretch(jaxlrs.step_decay(1.0, 2, 0.5), 100)  # epochs -> steps
+        >>> s([0, 199, 200, 400]).tolist()
+        [1.0, 1.0, 0.5, 0.25]
+    """
+    fn = "stretch"
+    factor = check.positive(fn, "factor", factor)
+    if isinstance(factor, float) and factor.is_integer():
+        factor = int(factor)
+    return Schedule(fn, {"schedule": check.schedule(fn, "schedule", schedule), "factor": factor})
+
+
+def _scale(time: Time, schedule: Schedule, factor: Any) -> Array:
+    return schedule._apply(time) * value(factor)
+
+
+@register(_scale)
+def scale(schedule: Schedule, factor: float) -> Schedule:
+    """Multiply a schedule by a number: ``lr(t) = factor * schedule(t)``.
+
+    Example:
+        >>> import jaxlrs
+        >>> float(jaxlrs.scale(jaxlrs.constant(2.0), 0.25)(0))
+        0.5
+    """
+    fn = "scale"
+    return Schedule(
+        fn,
+        {
+            "schedule": check.schedule(fn, "schedule", schedule),
+            "factor": check.real(fn, "factor", factor),
+        },
+    )
+
+
+def _clip(time: Time, schedule: Schedule, low: Any, high: Any) -> Array:
+    v = schedule._apply(time)
+    if low is not None:
+        v = jnp.maximum(v, value(low))
+    if high is not None:
+        v = jnp.minimum(v, value(high))
+    return v
+
+
+@register(_clip)
+def clip(schedule: Schedule, low: float | None = None, high: float | None = None) -> Schedule:
+    """Bound a schedule: ``lr(t) = min(max(schedule(t), low), high)``.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.clip(jaxlrs.linear(0.0, 1.0, 10), 0.2, 0.8)([0, 5, 10]).tolist()
+        [0.20000000298023224, 0.5, 0.800000011920929]
+    """
+    fn = "clip"
+    low = check.optional(check.real, fn, "low", low)
+    high = check.optional(check.real, fn, "high", high)
+    if (
+        low is not None
+        and high is not None
+        and not check.is_traced(low)
+        and not check.is_traced(high)
+        and low > high
+    ):
+        raise ValueError(f"{fn}(): low must be <= high, got low={low!r}, high={high!r}")
+    return Schedule(
+        fn, {"schedule": check.schedule(fn, "schedule", schedule), "low": low, "high": high}
+    )
+
+
+def _operand(x: Any, time: Time) -> Array:
+    return x._apply(time) if isinstance(x, Schedule) else value(x)
+
+
+def _reduce(op: Callable[[Array, Array], Array]) -> Callable[..., Array]:
+    def apply(time: Time, schedules: tuple[Any, ...]) -> Array:
+        out = _operand(schedules[0], time)
+        for s in schedules[1:]:
+            out = op(out, _operand(s, time))
+        return out
+
+    return apply
+
+
+def _operands(fn: str, xs: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(xs) < 2:
+        raise ValueError(f"{fn}(): needs at least 2 schedules or numbers, got {len(xs)}")
+    if not any(isinstance(x, Schedule) for x in xs):
+        raise TypeError(f"{fn}(): at least one argument must be a jaxlrs Schedule")
+    return tuple(
+        x if isinstance(x, Schedule) else check.real(fn, f"argument {i}", x)
+        for i, x in enumerate(xs)
+    )
+
+
+@register(_reduce(jnp.minimum))
+def minimum(*schedules: Schedule | float) -> Schedule:
+    """The pointwise minimum of schedules (or numbers): ``lr(t) = min_i s_i(t)``.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.minimum(jaxlrs.linear(0.0, 2.0, 10), 1.0)([0, 5, 10]).tolist()
+        [0.0, 1.0, 1.0]
+    """
+    return Schedule("minimum", {"schedules": _operands("minimum", schedules)})
+
+
+@register(_reduce(jnp.maximum))
+def maximum(*schedules: Schedule | float) -> Schedule:
+    """The pointwise maximum of schedules (or numbers): ``lr(t) = max_i s_i(t)``.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.maximum(jaxlrs.linear(0.0, 2.0, 10), 1.0)([0, 5, 10]).tolist()
+        [1.0, 1.0, 2.0]
+    """
+    return Schedule("maximum", {"schedules": _operands("maximum", schedules)})
+
+
+def _from_fn(time: Time, fn: Callable[[Array], Any]) -> Array:
+    step = time.n if time.d is None else _time.to_float(time)
+    return jnp.asarray(fn(step), float_dtype())
+
+
+@register(_from_fn)
+def from_fn(fn: Callable[[Array], Any]) -> Schedule:
+    """Wrap a jittable ``step -> value`` function (PyTorch's ``LambdaLR``).
+
+    ``fn`` receives the step clamped at 0, as an integer array (or a float array for
+    fractional or stretched steps), and must be elementwise and traceable. Two
+    ``from_fn`` schedules are equal when they wrap the same function object. The repr names
+    the function (``module.qualname``); ``parse`` cannot rebuild it, and pickling needs a
+    module-level function.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.from_fn(lambda t: 0.95 ** t)
+        >>> s([0, 1, 2]).tolist()
+        [1.0, 0.949999988079071, 0.9024999737739563]
+    """
+    if not callable(fn) or isinstance(fn, Schedule):
+        raise TypeError(
+            f"from_fn(): fn must be a function of the step, got {fn!r} ({type(fn).__name__})"
+        )
+    return Schedule("from_fn", {"fn": fn})
+
+
+# -- arithmetic ----------------------------------------------------------------------------
+
+_OPS: dict[str, Callable[[Array, Array], Array]] = {
+    "+": jnp.add,
+    "-": jnp.subtract,
+    "*": jnp.multiply,
+    "/": jnp.divide,
+}
+
+
+def _arithmetic(time: Time, op: str, left: Any, right: Any) -> Array:
+    return _OPS[op](_operand(left, time), _operand(right, time))
+
+
+def _format_arithmetic(args: Mapping[str, Any]) -> str:
+    def side(x: Any) -> str:
+        text = _format_value(x)
+        return f"({text})" if isinstance(x, Schedule) and x.name == "arithmetic" else text
+
+    return f"{side(args['left'])} {args['op']} {side(args['right'])}"
+
+
+@register(_arithmetic, fmt=_format_arithmetic)
+def arithmetic(op: str, left: Schedule | float, right: Schedule | float) -> Schedule:
+    """``left op right`` for ``op`` in ``+ - * /``: what ``schedule + 1``,
+    ``2 * schedule``, ``a / b`` build. Prefer the operators."""
+    fn = "arithmetic"
+    op = check.option(fn, "op", op, tuple(_OPS))
+    left, right = (
+        x if isinstance(x, Schedule) else check.real(fn, name, x)
+        for name, x in (("left", left), ("right", right))
+    )
+    if not isinstance(left, Schedule) and not isinstance(right, Schedule):
+        raise TypeError(f"{fn}(): left or right must be a jaxlrs Schedule")
+    if op == "/" and not isinstance(right, Schedule) and not check.is_traced(right):
+        if right == 0:
+            raise ValueError(f"{fn}(): cannot divide a schedule by zero, got right=0")
+    return Schedule(fn, {"op": op, "left": left, "right": right})

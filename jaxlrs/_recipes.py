@@ -1,0 +1,165 @@
+"""Recipes: named schedules built from primitives and combinators in a few lines.
+
+A recipe prints as its own call (``sgdr(0.001, 1000, period_mult=2)``); it evaluates by
+rebuilding its body from its hyperparameters, which may be traced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _check as check
+from ._combinators import _check_shape, cycle, warmup
+from ._primitives import cosine
+from ._schedule import Schedule, expands, register
+
+
+def _is_zero(x: Any) -> bool:
+    return isinstance(x, (int, float)) and x == 0
+
+
+def _sgdr(
+    peak: Any,
+    period: Any,
+    period_mult: Any,
+    decay: Any,
+    end: Any,
+    warmup: Any,
+    limit: Any,
+) -> Schedule:
+    body = cycle(cosine(peak - end, period), period, period_mult, decay, limit) + end
+    return body if _is_zero(warmup) else _warmup(body, warmup)
+
+
+_warmup = warmup
+
+
+@register(expands(_sgdr))
+def sgdr(
+    peak: float,
+    period: int,
+    period_mult: float = 1,
+    decay: float = 1.0,
+    end: float = 0.0,
+    warmup: int = 0,
+    limit: int | None = None,
+) -> Schedule:
+    """Stochastic gradient descent with warm restarts: cosine cycles.
+
+    Cycle ``i`` lasts ``period * period_mult**i`` steps and runs a cosine from
+    ``end + (peak - end) * decay**i`` down to ``end`` (the floor is not decayed, as in Keras
+    and timm). With ``warmup``, one linear ramp from 0 to ``peak`` comes first and the
+    cycles start after it. Infinite unless ``limit`` cycles, after which ``end`` holds.
+
+    ``lr = end + (peak - end) * decay**i * (1 + cos(pi * u / (period * period_mult**i))) / 2``
+
+    O(1) per step in the number of cycles, and exact cycle boundaries at any step for an
+    integer ``period_mult`` (see ``cycle``). A warmup inside every cycle is
+    ``cycle(warmup(cosine(peak, period - w), w), period)``.
+
+    Args:
+        peak: value at the start of the first cycle.
+        period: length of the first cycle, a positive integer.
+        period_mult: factor on each next cycle's length, >= 1 (PyTorch's ``T_mult``).
+        decay: factor on each next cycle's height above ``end``, positive.
+        end: the floor every cycle decays to.
+        warmup: steps of linear warmup before the first cycle, a non-negative integer.
+        limit: number of cycles, a positive integer, or None.
+
+    Example:
+        >>> import jaxlrs, optax
+        >>> s = jaxlrs.sgdr(1.0, 100, period_mult=2)
+        >>> s([0, 50, 100, 200, 300]).tolist()
+        [1.0, 0.5, 1.0, 0.5, 1.0]
+        >>> opt = optax.adam(learning_rate=jaxlrs.sgdr(1e-3, 1_000, period_mult=2))
+
+    References:
+        Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts",
+        2017. https://arxiv.org/abs/1608.03983
+    """
+    fn = "sgdr"
+    period_mult = check.real(fn, "period_mult", period_mult, low=1.0)
+    if isinstance(period_mult, float) and period_mult.is_integer():
+        period_mult = int(period_mult)
+    return Schedule(
+        fn,
+        {
+            "peak": check.real(fn, "peak", peak),
+            "period": check.integer(fn, "period", period),
+            "period_mult": period_mult,
+            "decay": check.positive(fn, "decay", decay),
+            "end": check.real(fn, "end", end),
+            "warmup": check.integer(fn, "warmup", warmup, minimum=0),
+            "limit": check.optional(check.integer, fn, "limit", limit),
+        },
+    )
+
+
+def _warmup_cosine(
+    peak: Any,
+    warmup: Any,
+    steps: Any,
+    init: Any,
+    end: Any,
+    exponent: Any,
+    shape: str,
+) -> Schedule:
+    return _warmup(cosine(peak, steps - warmup, end, exponent), warmup, init, shape)
+
+
+@register(expands(_warmup_cosine))
+def warmup_cosine(
+    peak: float,
+    warmup: int,
+    steps: int,
+    init: float = 0.0,
+    end: float = 0.0,
+    exponent: float = 1.0,
+    shape: str = "linear",
+) -> Schedule:
+    """Warmup from ``init`` to ``peak``, then cosine decay to ``end``; ``steps`` counts
+    the warmup (as Optax and Hugging Face count).
+
+    ``lr(t) = init + (peak - init) * f(t / warmup)`` for ``t < warmup``, then
+    ``end + (peak - end) * (1 + cos(pi * (t - warmup) / (steps - warmup))) / 2``
+
+    Optax's ``warmup_cosine_decay_schedule(init, peak, warmup, steps, end)``, but with
+    ``peak`` and the step counts traceable (``jit``/``vmap``/``grad`` over them).
+
+    Args:
+        peak: value at the end of the warmup.
+        warmup: length of the warmup, a non-negative integer below ``steps``.
+        steps: total length, warmup included, a positive integer.
+        init: value at step 0.
+        end: value from ``steps`` on.
+        exponent: power on the cosine factor, positive.
+        shape: the warmup curve (``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
+            ``exponential``).
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.warmup_cosine(1.0, 10, 110)
+        >>> s([0, 5, 10, 60, 110]).tolist()
+        [0.0, 0.5, 1.0, 0.5, 0.0]
+    """
+    fn = "warmup_cosine"
+    warmup = check.integer(fn, "warmup", warmup, minimum=0)
+    steps = check.integer(fn, "steps", steps)
+    if not check.is_traced(warmup) and not check.is_traced(steps) and warmup >= steps:
+        raise ValueError(
+            f"{fn}(): warmup must be smaller than steps (steps counts the warmup), "
+            f"got warmup={warmup!r}, steps={steps!r}"
+        )
+    init = check.real(fn, "init", init)
+    return Schedule(
+        fn,
+        {
+            "peak": check.real(fn, "peak", peak),
+            "warmup": warmup,
+            "steps": steps,
+            "init": init,
+            "end": check.real(fn, "end", end),
+            "exponent": check.positive(fn, "exponent", exponent),
+            "shape": _check_shape(fn, shape, init),
+        },
+    )

@@ -1,0 +1,199 @@
+"""Exact step arithmetic shared by every schedule.
+
+A schedule sees its step as a :class:`Time`: ``n / d`` where ``n`` is an integer (index
+dtype: int32, or int64 under x64) or a float, and ``d`` is ``None`` (meaning 1) or an
+unsigned integer scale. ``d`` appears when a combinator stretches time by an integer factor
+(``cycle`` with an integer ``period_mult``, ``stretch`` by an integer): the child then still
+sees an exact rational step, and every phase fraction, remaining count, stair and piece
+index below is computed in integers. Only the final small ratios become floats, so nothing
+drifts with float rounding at large steps (see SPEC §1.5).
+
+Products such as ``length * d`` are formed in the unsigned type of the same width, which
+holds twice the largest step; when even that would overflow, the length is so much larger
+than any step that the float formula is accurate, and it is used instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Array = jax.Array
+
+
+def float_dtype() -> np.dtype:
+    """float32, or float64 when ``jax_enable_x64`` is on."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
+
+def index_dtype() -> np.dtype:
+    """int32, or int64 when ``jax_enable_x64`` is on."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
+
+
+def _unsigned() -> np.dtype:
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.uint64))
+
+
+def index_max() -> int:
+    return int(np.iinfo(index_dtype()).max)
+
+
+def is_int(x: Any) -> bool:
+    return bool(jnp.issubdtype(jnp.result_type(x), jnp.integer))
+
+
+def value(x: Any) -> Array:
+    """A value hyperparameter as a strongly typed float array."""
+    return jnp.asarray(x, float_dtype())
+
+
+def count(x: Any) -> Array:
+    """A step-count hyperparameter: an index-dtype integer, or a float when it is a float
+    or too large for the index dtype."""
+    if isinstance(x, int):
+        if abs(x) <= index_max():
+            return jnp.asarray(x, index_dtype())
+        return jnp.asarray(float(x), float_dtype())
+    x = jnp.asarray(x)
+    return x.astype(index_dtype()) if is_int(x) else x.astype(float_dtype())
+
+
+class Time(NamedTuple):
+    """The step ``n / d`` (``d`` None means 1); ``n >= 0``."""
+
+    n: Array
+    d: Array | None = None
+
+    @property
+    def exact(self) -> bool:
+        return is_int(self.n)
+
+
+def start(step: Any) -> Time:
+    """The step a caller passes, clamped at 0 (negative steps take the step-0 value)."""
+    t = jnp.asarray(step)
+    if is_int(t) or t.dtype == bool:
+        t = t.astype(index_dtype())
+    else:
+        t = t.astype(float_dtype())
+    return Time(jnp.maximum(t, jnp.zeros((), t.dtype)))
+
+
+def to_float(time: Time) -> Array:
+    """The step as a float (exact integer work is lost; for formulas that need a real t)."""
+    n = time.n.astype(float_dtype())
+    return n if time.d is None else n / time.d.astype(float_dtype())
+
+
+def _scaled(length: Array, d: Array) -> tuple[Array, Array]:
+    """``length * d`` in the unsigned type, and whether that product is exact and small
+    enough that subtracting a step from it stays exact."""
+    u = _unsigned()
+    big = length.astype(float_dtype()) * d.astype(float_dtype()) >= 0.99 * float(np.iinfo(u).max)
+    return length.astype(u) * d.astype(u), ~big
+
+
+def _float_ramp(t: Array, length: Array) -> tuple[Array, Array]:
+    length = jnp.where(length > 0, length, jnp.ones_like(length))
+    c = jnp.clip(t, 0, length)
+    return c / length, (length - c) / length
+
+
+def ramp(time: Time, length: Any) -> tuple[Array, Array]:
+    """Progress through a phase of ``length`` steps that starts at 0.
+
+    Returns ``(done, left)``: ``min(t, length) / length`` and ``1 - done``, each computed
+    from exact integers so that both stay accurate to the last step. A zero ``length``
+    (possible only when traced) gives finite values; callers select them away.
+    """
+    length = count(length)
+    f = float_dtype()
+    if not (time.exact and is_int(length)):
+        return _float_ramp(to_float(time), length.astype(f))
+    if time.d is None:
+        lng = jnp.maximum(length, 1)
+        c = jnp.minimum(time.n, lng)
+        return c.astype(f) / lng.astype(f), (lng - c).astype(f) / lng.astype(f)
+    total, ok = _scaled(length, time.d)
+    total = jnp.maximum(total, 1)
+    n = time.n.astype(total.dtype)
+    c = jnp.minimum(n, total)
+    done = c.astype(f) / total.astype(f)
+    left = (total - c).astype(f) / total.astype(f)
+    fdone, fleft = _float_ramp(to_float(time), length.astype(f))
+    return jnp.where(ok, done, fdone), jnp.where(ok, left, fleft)
+
+
+def floordiv(time: Time, length: Any) -> Array:
+    """``floor(t / length)``: an exact integer for integer steps, else a float floor."""
+    length = count(length)
+    if not (time.exact and is_int(length)):
+        return jnp.floor(to_float(time) / length.astype(float_dtype()))
+    lng = jnp.maximum(length, 1)
+    if time.d is None:
+        return time.n // lng
+    q = (time.n.astype(_unsigned()) // time.d) // lng.astype(_unsigned())
+    return q.astype(index_dtype())
+
+
+def whole(time: Time) -> Array:
+    """``floor(t)``: the integer part, for comparisons against integer boundaries."""
+    if not time.exact:
+        return time.n
+    return (
+        time.n if time.d is None else (time.n.astype(_unsigned()) // time.d).astype(index_dtype())
+    )
+
+
+def count_le(time: Time, boundaries: Array) -> Array:
+    """How many of the sorted ``boundaries`` are ``<= t`` (a binary search, O(log n)).
+
+    For integer boundaries and a step ``n / d``, ``b <= n / d`` exactly when
+    ``b <= floor(n / d)``, so the search runs on exact integers.
+    """
+    b = boundaries
+    if time.exact and is_int(b):
+        key = whole(time)
+    else:
+        key, b = to_float(time), b.astype(float_dtype())
+    return jnp.searchsorted(b, key, side="right", method="scan").astype(index_dtype())
+
+
+def minus(time: Time, offset: Any, length: Any = None) -> Time:
+    """The local time ``t - offset`` inside a phase that starts at ``offset``, clamped at 0
+    and, when ``length`` is given, at ``length`` (so a phase never sees steps far outside
+    itself, which keeps unselected branches finite)."""
+    offset = count(offset)
+    if not (time.exact and is_int(offset) and (length is None or is_int(count(length)))):
+        t = to_float(time) - offset.astype(float_dtype())
+        t = jnp.maximum(t, 0)
+        if length is not None:
+            t = jnp.minimum(t, count(length).astype(float_dtype()))
+        return Time(t)
+    if time.d is None:
+        t = jnp.maximum(time.n - offset, 0)
+        if length is not None:
+            t = jnp.minimum(t, jnp.maximum(count(length), 0))
+        return Time(t)
+    u = _unsigned()
+    off, ok = _scaled(jnp.maximum(offset, 0), time.d)
+    n = time.n.astype(u)
+    t = jnp.where(ok & (n >= off), n - off, jnp.zeros((), u))
+    if length is not None:
+        lng, lok = _scaled(jnp.maximum(count(length), 0), time.d)
+        t = jnp.where(lok, jnp.minimum(t, lng), t)
+    return Time(t.astype(index_dtype()), time.d)
+
+
+def stretch(time: Time, factor: Any) -> Time:
+    """The step ``t / factor``: exact for an integer factor, a float otherwise."""
+    integral = isinstance(factor, int) or (not isinstance(factor, float) and is_int(factor))
+    if time.exact and integral:
+        factor = jnp.asarray(factor).astype(_unsigned())
+        d = factor if time.d is None else time.d * factor
+        return Time(time.n, d)
+    return Time(to_float(time) / value(factor))
