@@ -293,7 +293,7 @@ def _cycle(
         scale = jnp.where(one, 1.0, safe_m**i)
         local = Time(jnp.clip((t - s) / scale, 0, p))
     if limit is not None:
-        last = count(limit) - 1
+        last = (count(limit) - 1).astype(i.dtype)
         done = i > last
         i = jnp.minimum(i, last)
         # Past the last cycle: hold the value at the end of the last cycle.

@@ -37,13 +37,23 @@ def kinds() -> Mapping[str, Kind]:
     return _KINDS
 
 
-def register(apply: Callable[..., Array], *, fmt: Callable[..., str] | None = None):
+def register(
+    apply: Callable[..., Array],
+    *,
+    fmt: Callable[..., str] | None = None,
+    name: str | None = None,
+):
     """Decorator: make ``constructor`` a public constructor whose schedules evaluate as
-    ``apply(time, **args)``."""
+    ``apply(time, **args)``. ``name`` (default: the function's name) is what the repr
+    prints and ``parse`` accepts, e.g. ``"compat.torch.CyclicLR"`` for a constructor
+    reachable as ``jaxlrs.compat.torch.CyclicLR``; the constructor must build its
+    ``Schedule`` under that same name."""
 
     def deco(constructor: Callable[..., Schedule]) -> Callable[..., Schedule]:
-        name = constructor.__name__
-        _KINDS[name] = Kind(name, constructor, inspect.signature(constructor), apply, fmt)
+        key = name or constructor.__name__
+        if key in _KINDS:
+            raise RuntimeError(f"jaxlrs: constructor {key!r} registered twice")
+        _KINDS[key] = Kind(key, constructor, inspect.signature(constructor), apply, fmt)
         return constructor
 
     return deco
