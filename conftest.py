@@ -1,0 +1,12 @@
+"""Test and doctest setup (as Equinox's): strict dtype and rank promotion, warnings as errors
+(pyproject), and several fake CPU devices for sharding tests."""
+
+import os
+
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax  # noqa: E402
+
+jax.config.update("jax_numpy_dtype_promotion", "strict")
+jax.config.update("jax_numpy_rank_promotion", "raise")
