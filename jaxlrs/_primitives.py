@@ -41,8 +41,8 @@ def constant(value: float) -> Schedule:
 
     Example:
         >>> import jaxlrs
-        >>> float(jaxlrs.constant(0.1)(1_000_000))
-        0.10000000149011612
+        >>> float(jaxlrs.constant(0.125)(1_000_000))
+        0.125
     """
     return Schedule("constant", {"value": check.real("constant", "value", value)})
 
@@ -164,8 +164,8 @@ def cosine(
 
     Example:
         >>> import jaxlrs
-        >>> jaxlrs.cosine(1.0, 100)([0, 50, 100]).tolist()
-        [1.0, 0.5, 0.0]
+        >>> [round(x, 6) for x in jaxlrs.cosine(1.0, 100)([0, 50, 100, 200]).tolist()]
+        [1.0, 0.5, 0.0, 0.0]
 
     References:
         Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts",
@@ -274,8 +274,8 @@ def inverse_time(init: float, rate: float, steps: int = 1, staircase: bool = Fal
 
     Example:
         >>> import jaxlrs
-        >>> jaxlrs.inverse_time(1.0, 0.5, steps=10)([0, 10, 20]).tolist()
-        [1.0, 0.6666666865348816, 0.5]
+        >>> jaxlrs.inverse_time(1.0, 1.0, steps=10)([0, 10, 30]).tolist()
+        [1.0, 0.5, 0.25]
     """
     fn = "inverse_time"
     return Schedule(
@@ -351,8 +351,8 @@ def multistep(init: float, milestones: list[int], factor: float = 0.1) -> Schedu
 
     Example:
         >>> import jaxlrs
-        >>> jaxlrs.multistep(1.0, [2, 5], 0.1)([0, 2, 4, 5]).tolist()
-        [1.0, 0.10000000149011612, 0.10000000149011612, 0.010000000707805157]
+        >>> jaxlrs.multistep(1.0, [2, 5], 0.5)([0, 1, 2, 4, 5]).tolist()
+        [1.0, 1.0, 0.5, 0.5, 0.25]
     """
     fn = "multistep"
     return Schedule(

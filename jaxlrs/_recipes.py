@@ -69,7 +69,7 @@ def sgdr(
     Example:
         >>> import jaxlrs, optax
         >>> s = jaxlrs.sgdr(1.0, 100, period_mult=2)
-        >>> s([0, 50, 100, 200, 300]).tolist()
+        >>> [round(x, 6) for x in s([0, 50, 100, 200, 300]).tolist()]
         [1.0, 0.5, 1.0, 0.5, 1.0]
         >>> opt = optax.adam(learning_rate=jaxlrs.sgdr(1e-3, 1_000, period_mult=2))
 
@@ -139,7 +139,7 @@ def warmup_cosine(
     Example:
         >>> import jaxlrs
         >>> s = jaxlrs.warmup_cosine(1.0, 10, 110)
-        >>> s([0, 5, 10, 60, 110]).tolist()
+        >>> [round(x, 6) for x in s([0, 5, 10, 60, 110]).tolist()]
         [0.0, 0.5, 1.0, 0.5, 0.0]
     """
     fn = "warmup_cosine"
