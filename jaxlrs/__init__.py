@@ -12,6 +12,8 @@ from ._combinators import scale as scale
 from ._combinators import shift as shift
 from ._combinators import stretch as stretch
 from ._combinators import warmup as warmup
+from ._parse import parse as parse
+from ._plot import plot as plot
 from ._primitives import constant as constant
 from ._primitives import cosine as cosine
 from ._primitives import exponential as exponential
@@ -26,6 +28,10 @@ from ._primitives import triangular as triangular
 from ._recipes import sgdr as sgdr
 from ._recipes import warmup_cosine as warmup_cosine
 from ._schedule import Schedule as Schedule
+from ._serialize import from_dict as from_dict
+from ._serialize import to_dict as to_dict
+from ._tools import evaluate as evaluate
+from ._tools import summary as summary
 
 __version__ = "0.1.0"
 
@@ -37,7 +43,9 @@ __all__ = [
     "cooldown",
     "cosine",
     "cycle",
+    "evaluate",
     "exponential",
+    "from_dict",
     "from_fn",
     "inverse_time",
     "join",
@@ -45,14 +53,18 @@ __all__ = [
     "maximum",
     "minimum",
     "multistep",
+    "parse",
     "piecewise_constant",
     "piecewise_linear",
+    "plot",
     "polynomial",
     "scale",
     "sgdr",
     "shift",
     "step_decay",
     "stretch",
+    "summary",
+    "to_dict",
     "triangular",
     "warmup",
     "warmup_cosine",

@@ -1,0 +1,239 @@
+"""``parse``: rebuild a schedule from the expression its ``repr`` prints, safely."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from ._schedule import Schedule, kinds
+
+MAX_LENGTH = 1_000_000
+"""Longest text ``parse`` accepts, in characters."""
+
+MAX_DEPTH = 100
+"""Deepest nesting of calls, lists and operators ``parse`` accepts."""
+
+MAX_INT = 2**63 - 1
+"""Largest integer literal (in absolute value) ``parse`` accepts."""
+
+_OPS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+class _Reject(Exception):
+    def __init__(self, node: ast.AST | None, why: str) -> None:
+        super().__init__(why)
+        self.node = node
+        self.why = why
+
+
+def _where(text: str, node: ast.AST | None) -> str:
+    if node is None or not hasattr(node, "col_offset"):
+        return ""
+    segment = ast.get_source_segment(text, node) or ""
+    if len(segment) > 40:
+        segment = segment[:37] + "..."
+    line = getattr(node, "lineno", 1)
+    place = f"column {node.col_offset + 1}" + (f" of line {line}" if line > 1 else "")
+    return f" ({place}: {segment!r})"
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` as a string when the node is a chain of names, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _kind_name(func: ast.expr) -> str:
+    name = _dotted(func)
+    if name is None:
+        raise _Reject(func, "only jaxlrs constructors can be called")
+    registry = kinds()
+    if name not in registry and name.startswith("jaxlrs."):
+        name = name[len("jaxlrs.") :]
+    if name not in registry:
+        raise _Reject(func, f"{name!r} is not a jaxlrs constructor")
+    return name
+
+
+def takes_function(name: str) -> bool:
+    """Whether schedules of this kind hold a Python function (``from_fn``, ``LambdaLR``),
+    which no text or JSON can rebuild."""
+    params = kinds()[name].signature.parameters.values()
+    return any("Callable" in str(p.annotation) for p in params)
+
+
+def _number(node: ast.AST, x: Any) -> Any:
+    if isinstance(x, bool):
+        return x
+    if isinstance(x, int):
+        if abs(x) > MAX_INT:
+            raise _Reject(node, f"integer literals must be at most {MAX_INT} in absolute value")
+        return x
+    if isinstance(x, float):
+        return x
+    raise _Reject(node, f"{type(x).__name__} literals are not allowed")
+
+
+def _build(node: ast.AST, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _Reject(node, f"nesting deeper than {MAX_DEPTH} levels")
+    if isinstance(node, ast.Constant):
+        if node.value is None or isinstance(node.value, str):
+            return node.value
+        return _number(node, node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = node.operand
+        if not (
+            isinstance(operand, ast.Constant)
+            and isinstance(operand.value, (int, float))
+            and not isinstance(operand.value, bool)
+        ):
+            raise _Reject(node, "a sign is allowed only in front of a number")
+        x = _number(operand, operand.value)
+        return -x if isinstance(node.op, ast.USub) else x
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return tuple(_build(x, depth + 1) for x in node.elts)
+    if isinstance(node, ast.BinOp):
+        op = _OPS.get(type(node.op))
+        if op is None:
+            shown = {ast.Pow: "**", ast.FloorDiv: "//", ast.Mod: "%"}.get(type(node.op), "")
+            why = f"operator {shown or type(node.op).__name__} is not allowed"
+            raise _Reject(node, why + "; only + - * / between schedules and numbers")
+        left, right = _build(node.left, depth + 1), _build(node.right, depth + 1)
+        for side, x in ((node.left, left), (node.right, right)):
+            if not isinstance(x, (Schedule, int, float)) or isinstance(x, bool):
+                raise _Reject(side, "operands of + - * / must be schedules or numbers")
+        if not isinstance(left, Schedule) and not isinstance(right, Schedule):
+            raise _Reject(node, "+ - * / need a schedule on one side")
+        return _construct(node, "arithmetic", (op, left, right), {})
+    if isinstance(node, ast.Call):
+        name = _kind_name(node.func)
+        if takes_function(name):
+            raise _Reject(node, f"{name}() wraps a Python function and cannot be parsed")
+        args = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise _Reject(a, "*arguments are not allowed")
+            args.append(_build(a, depth + 1))
+        kwargs = {}
+        for k in node.keywords:
+            if k.arg is None:
+                raise _Reject(k.value, "**arguments are not allowed")
+            kwargs[k.arg] = _build(k.value, depth + 1)
+        return _construct(node, name, tuple(args), kwargs)
+    what = {
+        ast.Name: "names",
+        ast.Attribute: "attribute access",
+        ast.Lambda: "lambdas",
+        ast.Subscript: "subscripts",
+        ast.Dict: "dicts",
+        ast.Set: "sets",
+        ast.JoinedStr: "f-strings",
+        ast.Compare: "comparisons",
+        ast.BoolOp: "boolean operators",
+        ast.IfExp: "conditional expressions",
+        ast.NamedExpr: "assignments",
+    }.get(type(node))
+    if what is None and isinstance(
+        node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    ):
+        what = "comprehensions"
+    what = what or f"{type(node).__name__} expressions"
+    raise _Reject(
+        node,
+        f"{what} are not allowed; only calls of jaxlrs constructors with literal arguments",
+    )
+
+
+def _construct(node: ast.AST, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    try:
+        return kinds()[name].constructor(*args, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise _Reject(node, str(e)) from None
+
+
+def parse(text: str) -> Schedule:
+    """Build a schedule from the expression its ``repr`` prints.
+
+    ``parse(repr(s)) == s`` for every schedule whose hyperparameters are concrete (not
+    ``from_fn`` or ``compat.torch.LambdaLR``, which wrap a Python function). Accepted:
+    calls of jaxlrs constructors by their registered names (``cosine``, dotted compat names
+    such as ``compat.torch.StepLR``, optionally prefixed ``jaxlrs.``), positional and
+    keyword arguments, literal numbers (``1e-3``, ``10_000``, ``-1.0``), strings,
+    ``True``/``False``/``None``, lists and tuples, nested calls, and ``+ - * /`` between
+    schedules and numbers (``2 * cosine(1.0, 10) + 0.1``).
+
+    It never evaluates Python: the text is parsed with :mod:`ast` and only the forms above
+    are accepted; names, attribute access, subscripts, lambdas, comprehensions, ``**``,
+    integers beyond 2**63 - 1, nesting deeper than 100 levels and texts longer than
+    1,000,000 characters raise ``ValueError`` naming the offending part and its column.
+    A constructor's own validation errors are raised as ``ValueError`` the same way.
+
+    Args:
+        text: the expression, e.g. ``"warmup(cosine(1e-3, 10_000), 500)"``.
+
+    Returns:
+        The schedule.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.parse("warmup(cosine(1e-3, 10_000), 500)")
+        >>> s == jaxlrs.warmup(jaxlrs.cosine(1e-3, 10_000), 500)
+        True
+        >>> jaxlrs.parse(repr(s)) == s
+        True
+        >>> jaxlrs.parse("__import__('os')")
+        Traceback (most recent call last):
+        ...
+        ValueError: parse(): '__import__' is not a jaxlrs constructor (column 1: '__import__')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse(): text must be a str, got {text!r} ({type(text).__name__})")
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"parse(): text must be at most {MAX_LENGTH} characters, got {len(text)}")
+    if _bracket_depth(text) > MAX_DEPTH:
+        raise ValueError(f"parse(): nesting deeper than {MAX_DEPTH} levels")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        col = f" at column {e.offset}" if e.offset else ""
+        raise ValueError(f"parse(): not a valid expression{col}: {e.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(f"parse(): nesting deeper than {MAX_DEPTH} levels") from None
+    except ValueError as e:
+        raise ValueError(f"parse(): cannot read the expression: {e}") from None
+    try:
+        out = _build(tree.body, 0)
+    except _Reject as e:
+        raise ValueError(f"parse(): {e.why}{_where(text.strip(), e.node)}") from None
+    except RecursionError:
+        raise ValueError(f"parse(): nesting deeper than {MAX_DEPTH} levels") from None
+    if not isinstance(out, Schedule):
+        raise ValueError(f"parse(): expected a schedule, got {out!r}")
+    return out
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of brackets and operator chains, cheaply bounded before
+    :func:`ast.parse` sees the text (its own recursion can be slow or crash on hostile
+    input)."""
+    depth = deepest = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return deepest

@@ -1,0 +1,439 @@
+"""``evaluate`` and ``summary``: a schedule over many steps, in bounded memory."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import math
+import textwrap
+from collections.abc import Iterable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _time
+from ._schedule import Schedule, expands, kinds
+
+Array = jax.Array
+
+CHUNK = 2**20
+"""Steps evaluated per jitted call by ``evaluate`` and ``summary``."""
+
+MAX_MARKS = 1_000
+"""Most phase boundaries ``summary`` reports."""
+
+
+def _check_schedule(fn: str, schedule: Any) -> Schedule:
+    if not isinstance(schedule, Schedule):
+        raise TypeError(
+            f"{fn}(): schedule must be a jaxlrs Schedule, got {schedule!r} "
+            f"({type(schedule).__name__})"
+        )
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(schedule)):
+        raise ValueError(
+            f"{fn}(): schedule has traced hyperparameters; inside jit/vmap/grad call the "
+            f"schedule directly instead"
+        )
+    return schedule
+
+
+def _check_count(fn: str, steps: Any) -> int:
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(
+            f"{fn}(): steps must be a positive integer, got {steps!r} ({type(steps).__name__})"
+        )
+    if steps < 1:
+        raise ValueError(f"{fn}(): steps must be a positive integer, got {steps!r}")
+    return int(steps)
+
+
+def _check_chunk(fn: str, chunk: Any) -> int:
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"{fn}(): chunk must be a positive integer, got {chunk!r}")
+    return chunk
+
+
+def _block(n: int, chunk: int) -> int:
+    """The size of each jitted call: a power of two (few distinct compilations), at most
+    ``chunk`` and no larger than needed for ``n`` steps."""
+    return min(chunk, 1 << max(n - 1, 0).bit_length())
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _range_values(schedule: Schedule, start: Array, size: int) -> Array:
+    return schedule(start + jnp.arange(size, dtype=start.dtype))
+
+
+@jax.jit
+def _array_values(schedule: Schedule, steps: Array) -> Array:
+    return schedule(steps)
+
+
+def _host_steps(steps: np.ndarray) -> np.ndarray:
+    """Steps as the index dtype, or as the float dtype when they are floats or integers
+    too large for the index dtype (as a schedule call does with a large Python int)."""
+    if steps.dtype == bool or np.issubdtype(steps.dtype, np.integer):
+        info = np.iinfo(_time.index_dtype())
+        if steps.size == 0 or (steps.min() >= info.min and steps.max() <= info.max):
+            return steps.astype(_time.index_dtype())
+        return steps.astype(np.float64).astype(_time.float_dtype())
+    if not np.issubdtype(steps.dtype, np.floating):
+        raise TypeError(f"evaluate(): steps must be integers or floats, got dtype {steps.dtype}")
+    return steps.astype(_time.float_dtype())
+
+
+def _range_fits(start: int, size: int) -> bool:
+    return start + size - 1 <= _time.index_max()
+
+
+def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarray:
+    """The schedule's values at ``range(steps)``, or at the given steps, as a NumPy array.
+
+    ``evaluate(s, n)[t] == s(t)`` exactly, for every ``t`` in ``range(n)``; an array of
+    steps (integers or fractional floats, any shape) gives an array of that shape. The
+    steps are evaluated ``chunk`` at a time by one jitted function per schedule structure
+    and copied into a NumPy array (float32, or float64 under x64), so device memory stays
+    bounded whatever the length; the result itself needs ``4 * n`` bytes of host memory
+    (use :func:`summary` to reduce a long range without storing it). Call it outside of
+    ``jit``: inside a transformation, call the schedule itself.
+
+    Args:
+        schedule: a jaxlrs schedule with concrete hyperparameters.
+        steps: a number of steps ``n`` (values at ``0, 1, ..., n - 1``), or an array of
+            steps.
+        chunk: steps per jitted call.
+
+    Returns:
+        A NumPy array of values.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.evaluate(jaxlrs.linear(1.0, 0.0, 4), 6).tolist()
+        [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    """
+    fn = "evaluate"
+    schedule = _check_schedule(fn, schedule)
+    chunk = _check_chunk(fn, chunk)
+    out_dtype = _time.float_dtype()
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, (bool, np.bool_)):
+        n = int(steps)
+        if n < 0:
+            raise ValueError(f"{fn}(): steps must be a non-negative integer, got {n}")
+        out = np.empty(n, out_dtype)
+        size = _block(n, chunk)
+        for start in range(0, n, size):
+            m = min(size, n - start)
+            if _range_fits(start, size):
+                vals = _range_values(schedule, np.asarray(start, _time.index_dtype()), size)
+                out[start : start + m] = np.asarray(vals)[:m]
+            else:
+                out[start : start + m] = evaluate(
+                    schedule, np.arange(start, start + m, dtype=np.int64), chunk=chunk
+                )
+        return out
+    if isinstance(steps, Schedule) or isinstance(steps, (str, bytes)):
+        raise TypeError(f"{fn}(): steps must be an integer or an array of steps, got {steps!r}")
+    arr = _host_steps(np.asarray(steps))
+    flat = arr.ravel()
+    out = np.empty(flat.shape, out_dtype)
+    size = _block(flat.size, chunk)
+    for start in range(0, flat.size, size):
+        piece = flat[start : start + size]
+        m = piece.size
+        if m < size:
+            piece = np.concatenate([piece, np.zeros(size - m, piece.dtype)])
+        out[start : start + m] = np.asarray(_array_values(schedule, piece))[:m]
+    return out.reshape(arr.shape)
+
+
+# -- summary -------------------------------------------------------------------------------
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _range_stats(schedule: Schedule, start: Array, size: int, valid: Array) -> tuple[Array, ...]:
+    i = jnp.arange(size, dtype=start.dtype)
+    v = schedule(start + i)
+    ok = i < valid
+    hi = jnp.where(ok, v, -jnp.inf)
+    lo = jnp.where(ok, v, jnp.inf)
+    top, bottom = jnp.argmax(hi), jnp.argmin(lo)
+    # Sums of 256 consecutive values; the host adds these in float64.
+    partial = jnp.where(ok, v, jnp.zeros((), v.dtype)).reshape(-1, min(size, 256)).sum(axis=1)
+    return hi[top], top, lo[bottom], bottom, partial, v[valid - 1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """What :func:`summary` finds; ``str()`` prints it as a small table."""
+
+    schedule: Schedule
+    steps: int
+    peak: float
+    peak_step: int
+    minimum: float
+    minimum_step: int
+    final: float
+    area: float
+    boundaries: tuple[int | float, ...]
+
+    def rows(self) -> list[tuple[str, str]]:
+        shown = ", ".join(_num(b) for b in self.boundaries[:8])
+        if len(self.boundaries) > 8:
+            shown += f", ... ({len(self.boundaries)} in all)"
+        return [
+            ("schedule", repr(self.schedule)),
+            ("steps", f"{self.steps:,} (0 to {self.steps - 1:,})"),
+            ("peak", f"{_num(self.peak)} at step {self.peak_step:,}"),
+            ("minimum", f"{_num(self.minimum)} at step {self.minimum_step:,}"),
+            ("final", _num(self.final)),
+            ("area", f"{_num(self.area)} (sum over the steps)"),
+            ("phases", shown or "-"),
+        ]
+
+    def __str__(self) -> str:
+        lines = []
+        for key, text in self.rows():
+            wrapped = textwrap.wrap(text, 68, break_on_hyphens=False) or [""]
+            lines.append(f"{key:<10}{wrapped[0]}")
+            lines += [" " * 12 + w for w in wrapped[1:]]
+        return "\n".join(lines)
+
+
+def _num(x: float | int) -> str:
+    if isinstance(x, int):
+        return f"{x:,}"
+    return f"{x:.6g}"
+
+
+def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
+    """Peak, minimum, final value, area and phase boundaries of a schedule over
+    ``range(steps)``.
+
+    The steps are reduced ``chunk`` at a time inside one jitted function, so a summary over
+    ``10**9`` steps runs in bounded memory. The fields of the returned ``Summary``:
+
+    * ``peak``, ``peak_step``: the largest value and the first step where it occurs;
+    * ``minimum``, ``minimum_step``: the smallest value and the first step where it occurs;
+    * ``final``: the value at step ``steps - 1``;
+    * ``area``: the sum of the values over the steps (partial sums in the schedule's dtype
+      over 256 steps, added in float64);
+    * ``boundaries``: the steps in ``(0, steps)`` where a phase starts, read from the
+      schedule's structure: warmup and cooldown ends, ``join`` boundaries, cycle starts,
+      piecewise boundaries, milestones, stairs, the ends of finite primitives, and the same
+      inside recipes (which expand to those). Constructors with no such knowledge (most
+      ``compat`` ones, ``from_fn``) contribute none; at most 1,000 are listed.
+
+    ``str(summary(...))`` is a small table.
+
+    Args:
+        schedule: a jaxlrs schedule with concrete hyperparameters.
+        steps: the number of steps, a positive integer.
+        chunk: steps per jitted call.
+
+    Returns:
+        A ``Summary``.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.summary(jaxlrs.warmup(jaxlrs.linear(1.0, 0.0, 8), 2), 12)
+        >>> s.peak, s.peak_step, s.final, s.area, s.boundaries
+        (1.0, 2, 0.0, 5.0, (2, 10))
+        >>> print(s)
+        schedule  warmup(linear(1.0, 0.0, 8), 2)
+        steps     12 (0 to 11)
+        peak      1 at step 2
+        minimum   0 at step 0
+        final     0
+        area      5 (sum over the steps)
+        phases    2, 10
+    """
+    fn = "summary"
+    schedule = _check_schedule(fn, schedule)
+    n = _check_count(fn, steps)
+    chunk = _check_chunk(fn, chunk)
+    size = _block(n, chunk)
+    peak = bottom = final = math.nan
+    peak_step = bottom_step = 0
+    area = 0.0
+    for start in range(0, n, size):
+        m = min(size, n - start)
+        if _range_fits(start, size):
+            hi, top, lo, low, partial, last = _range_stats(
+                schedule,
+                np.asarray(start, _time.index_dtype()),
+                size,
+                np.asarray(m, _time.index_dtype()),
+            )
+            hi, top, lo, low, last = float(hi), int(top), float(lo), int(low), float(last)
+            part = float(np.sum(np.asarray(partial), dtype=np.float64))
+        else:
+            v = evaluate(schedule, np.arange(start, start + m, dtype=np.int64), chunk=chunk)
+            top, low = int(np.argmax(v)), int(np.argmin(v))
+            hi, lo, last = float(v[top]), float(v[low]), float(v[-1])
+            part = float(np.sum(v, dtype=np.float64))
+        if start == 0 or hi > peak:
+            peak, peak_step = hi, start + top
+        if start == 0 or lo < bottom:
+            bottom, bottom_step = lo, start + low
+        final = last
+        area += part
+    return Summary(
+        schedule, n, peak, peak_step, bottom, bottom_step, final, area, phases(schedule, n)
+    )
+
+
+# -- phase boundaries ----------------------------------------------------------------------
+
+
+class _Marks:
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+        self.found: set[int | float] = set()
+
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= MAX_MARKS
+
+    def add(self, x: float) -> None:
+        if 0 < x < self.steps and not self.full:
+            self.found.add(int(x) if float(x).is_integer() else x)
+
+
+def _concrete(*xs: Any) -> bool:
+    return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
+
+
+_EXPANDS_CODE = expands(lambda **_: None).__code__  # type: ignore[arg-type]
+
+# Finite primitives: the parameters that are phase ends, in their own step units.
+_ENDS = {
+    "linear": ("steps",),
+    "polynomial": ("steps",),
+    "cosine": ("steps",),
+    "triangular": ("steps",),
+    "tanh_decay": ("steps",),
+    "rex": ("steps",),
+    "slanted_triangular": ("steps",),
+}
+_LISTS = {"piecewise_constant": "boundaries", "piecewise_linear": "boundaries"}
+_LISTS["multistep"] = "milestones"
+
+
+def _recipe_body(s: Schedule) -> Schedule | None:
+    apply = kinds()[s.name].apply
+    if getattr(apply, "__code__", None) is not _EXPANDS_CODE:
+        return None
+    build = inspect.getclosurevars(apply).nonlocals.get("build")
+    try:
+        body = build(**s.args) if build is not None else None
+    except Exception:
+        return None
+    return body if isinstance(body, Schedule) else None
+
+
+def _every(marks: _Marks, offset: float, scale: float, end: float, every: Any) -> None:
+    if not _concrete(every) or every <= 0:
+        return
+    k = 1
+    while k * every < end and not marks.full:
+        marks.add(offset + scale * k * every)
+        k += 1
+
+
+def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -> None:
+    """Add the boundaries of ``s`` whose local step is in ``(0, end)``; the global step of
+    local step ``u`` is ``offset + scale * u``."""
+    if marks.full or end <= 0:
+        return
+    a = s.args
+
+    def add(u: Any) -> None:
+        if _concrete(u) and 0 < u < end:
+            marks.add(offset + scale * u)
+
+    def child(c: Any, shift: Any = 0, factor: Any = 1, stop: Any = math.inf) -> None:
+        if isinstance(c, Schedule) and _concrete(shift, factor):
+            local_end = min((end - shift) / factor, stop) if _concrete(stop) else 0
+            _walk(c, offset + scale * shift, scale * factor, local_end, marks)
+
+    name = s.name
+    if name in _ENDS:
+        for key in _ENDS[name]:
+            add(a[key])
+        if name == "triangular" and _concrete(a["steps"], a["inc_fraction"]):
+            add(a["steps"] * a["inc_fraction"])
+    elif name in _LISTS:
+        for b in a[_LISTS[name]] if isinstance(a[_LISTS[name]], tuple) else ():
+            add(b)
+    elif name == "step_decay":
+        _every(marks, offset, scale, end, a["every"])
+    elif name in ("exponential", "inverse_time"):
+        if a["staircase"]:
+            _every(marks, offset, scale, end, a["steps"])
+    elif name == "join":
+        bs = a["boundaries"]
+        if not isinstance(bs, tuple) or not _concrete(*bs):
+            return
+        edges = (0, *bs)
+        for i, c in enumerate(a["schedules"]):
+            if i:
+                add(edges[i])
+            length = bs[i] - edges[i] if i < len(bs) else math.inf
+            child(c, edges[i], 1, length)
+    elif name in ("warmup", "shift"):
+        add(a["steps"])
+        child(a["schedule"], a["steps"])
+    elif name == "cooldown":
+        add(a["start"])
+        if _concrete(a["start"], a["steps"]):
+            add(a["start"] + a["steps"])
+        child(a["schedule"], 0, 1, a["start"])
+    elif name == "stretch":
+        child(a["schedule"], 0, a["factor"])
+    elif name == "cycle":
+        _cycle_marks(a, add, child, end)
+    elif name in ("arithmetic", "minimum", "maximum"):
+        for c in (a["left"], a["right"]) if name == "arithmetic" else a["schedules"]:
+            child(c)
+    elif name in ("scale", "clip", "noise"):
+        child(a["schedule"])
+    else:
+        body = _recipe_body(s)
+        if body is not None:
+            _walk(body, offset, scale, end, marks)
+
+
+def _cycle_marks(a: dict[str, Any], add: Any, child: Any, end: float) -> None:
+    period, mult, limit = a["period"], a["period_mult"], a["limit"]
+    if not _concrete(period, mult) or not (limit is None or _concrete(limit)):
+        return
+    start, factor, i = 0, 1, 0
+    while start < end:
+        if i:
+            add(start)
+        if limit is not None and i >= limit:
+            return
+        child(a["schedule"], start, factor, period)
+        start, factor, i = start + period * factor, factor * mult, i + 1
+
+
+def phases(schedule: Schedule, steps: int) -> tuple[int | float, ...]:
+    """The phase boundaries of ``schedule`` in ``(0, steps)``, sorted (see :func:`summary`)."""
+    marks = _Marks(steps)
+    _walk(schedule, 0, 1, steps, marks)
+    return tuple(sorted(marks.found))
+
+
+def sample_steps(steps: int, points: int, extra: Iterable[int | float] = ()) -> np.ndarray:
+    """About ``points`` integer steps spread over ``range(steps)`` (all of them when
+    ``steps <= points``), plus each boundary and the step before it, so that jumps show."""
+    if steps <= points:
+        base = np.arange(steps, dtype=np.int64)
+    else:
+        base = np.unique(np.linspace(0, steps - 1, points).round().astype(np.int64))
+    more = [math.ceil(b) + d for b in extra for d in (-1, 0)]
+    more = [x for x in more if 0 <= x < steps]
+    return np.unique(np.concatenate([base, np.asarray(more, np.int64)]))
