@@ -21,10 +21,11 @@ Array = jax.Array
 
 
 def _join(time: Time, schedules: tuple[Schedule, ...], boundaries: Any) -> Array:
-    b = [count(x) for x in boundaries] if isinstance(boundaries, tuple) else list(count(boundaries))
+    bs = _time.counts(boundaries)
+    b = [bs[i] for i in range(bs.shape[0])]
     edges = [None, *b]
     out = None
-    piece = _time.count_le(time, jnp.stack(b))
+    piece = _time.count_le(time, bs)
     for i, s in enumerate(schedules):
         if i == 0:
             local = _time.minus(time, 0, b[0])

@@ -62,6 +62,17 @@ def count(x: Any) -> Array:
     return x.astype(index_dtype()) if is_int(x) else x.astype(float_dtype())
 
 
+def counts(xs: Any) -> Array:
+    """Step counts (a tuple, or a 1-D array) as one 1-D array of a common dtype: index
+    integers, or floats when any of them is a float or too large for the index dtype."""
+    if not isinstance(xs, tuple):
+        return count(xs)
+    arrs = [count(x) for x in xs]
+    if not all(is_int(a) for a in arrs):
+        arrs = [a.astype(float_dtype()) for a in arrs]
+    return jnp.stack(arrs)
+
+
 class Time(NamedTuple):
     """The step ``n / d`` (``d`` None means 1); ``n >= 0``."""
 
