@@ -12,6 +12,13 @@ from ._combinators import scale as scale
 from ._combinators import shift as shift
 from ._combinators import stretch as stretch
 from ._combinators import warmup as warmup
+from ._cyclic import cyclic as cyclic
+from ._cyclic import lr_range as lr_range
+from ._cyclic import one_cycle as one_cycle
+from ._cyclic import slanted_triangular as slanted_triangular
+from ._decays import rex as rex
+from ._decays import tanh_decay as tanh_decay
+from ._noise import noise as noise
 from ._parse import parse as parse
 from ._plot import plot as plot
 from ._primitives import constant as constant
@@ -32,6 +39,15 @@ from ._serialize import from_dict as from_dict
 from ._serialize import to_dict as to_dict
 from ._tools import evaluate as evaluate
 from ._tools import summary as summary
+from ._warmups import inverse_sqrt as inverse_sqrt
+from ._warmups import noam as noam
+from ._warmups import rsqrt as rsqrt
+from ._warmups import warmup_constant as warmup_constant
+from ._warmups import warmup_exponential as warmup_exponential
+from ._warmups import warmup_inverse_sqrt as warmup_inverse_sqrt
+from ._warmups import warmup_linear as warmup_linear
+from ._warmups import warmup_polynomial as warmup_polynomial
+from ._warmups import wsd as wsd
 
 __version__ = "0.1.0"
 
@@ -43,29 +59,45 @@ __all__ = [
     "cooldown",
     "cosine",
     "cycle",
+    "cyclic",
     "evaluate",
     "exponential",
     "from_dict",
     "from_fn",
+    "inverse_sqrt",
     "inverse_time",
     "join",
     "linear",
+    "lr_range",
     "maximum",
     "minimum",
     "multistep",
+    "noam",
+    "noise",
+    "one_cycle",
     "parse",
     "piecewise_constant",
     "piecewise_linear",
     "plot",
     "polynomial",
+    "rex",
+    "rsqrt",
     "scale",
     "sgdr",
     "shift",
+    "slanted_triangular",
     "step_decay",
     "stretch",
     "summary",
+    "tanh_decay",
     "to_dict",
     "triangular",
     "warmup",
+    "warmup_constant",
     "warmup_cosine",
+    "warmup_exponential",
+    "warmup_inverse_sqrt",
+    "warmup_linear",
+    "warmup_polynomial",
+    "wsd",
 ]

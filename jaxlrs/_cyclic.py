@@ -1,0 +1,294 @@
+"""Cyclic and one-cycle recipes: Smith's cyclical learning rates, 1cycle, ULMFiT's slanted
+triangle and the learning-rate range test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from . import _check as check
+from ._combinators import _check_shape, cooldown, cycle, warmup
+from ._primitives import constant, exponential, linear, triangular
+from ._schedule import Schedule, expands, register
+from ._time import count, float_dtype, index_dtype, is_int, value
+
+Array = jax.Array
+
+
+def fraction_of(fraction: Any, steps: Any, rounding: str) -> Array:
+    """``round(fraction * steps)`` or ``floor(fraction * steps)`` as a step count of the
+    same kind as ``count(steps)``, clamped to ``[0, steps]``. The floor forgives a few
+    float ulps, so ``floor(0.7 * 10)`` is 7 in float32 too."""
+    total = count(steps)
+    f = float_dtype()
+    x = value(fraction) * total.astype(f)
+    if rounding == "round":
+        x = jnp.round(x)
+    else:
+        x = jnp.floor(x * (1 + 4 * jnp.finfo(f).eps))
+    x = jnp.clip(x, 0, total.astype(f))
+    if not is_int(total):
+        return x
+    # The cast of a value at the top of the index range is not exact: select ``steps``.
+    return jnp.where(x >= total.astype(f), total, x.astype(index_dtype()))
+
+
+# -- cyclic --------------------------------------------------------------------------------
+
+MODES = ("triangular", "triangular2", "exp_range")
+
+
+def _cyclic(low: Any, high: Any, period: Any, mode: str, gamma: Any, inc_fraction: Any) -> Schedule:
+    if mode == "triangular":
+        return cycle(triangular(low, high, period, inc_fraction), period)
+    wave = triangular(0.0, value(high) - value(low), period, inc_fraction)
+    if mode == "triangular2":
+        return cycle(wave, period, decay=0.5) + low
+    return cycle(wave, period) * exponential(1.0, gamma) + low
+
+
+@register(expands(_cyclic))
+def cyclic(
+    low: float,
+    high: float,
+    period: int,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    inc_fraction: float = 0.5,
+) -> Schedule:
+    """Cyclical learning rates (Smith's CLR): triangles between ``low`` and ``high``.
+
+    ``lr(t) = low + (high - low) * tri(t mod period) * scale``, where ``tri`` rises from 0
+    to 1 over the first ``inc_fraction * period`` steps of each cycle and falls back to 0
+    at the cycle's end, and ``scale`` is 1 (``triangular``), ``0.5**i`` in cycle ``i``
+    (``triangular2``) or ``gamma**t`` at the absolute step ``t`` (``exp_range``).
+
+    PyTorch's ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down)`` is
+    ``cyclic(base_lr, max_lr, up + down, mode, gamma, inc_fraction=up / (up + down))``.
+    The position inside a cycle is exact at any step; O(1) per step for any number of
+    cycles.
+
+    Args:
+        low: value at the start and end of every cycle.
+        high: value at the apex of the first cycle.
+        period: length of a cycle (two of the paper's "step sizes"), a positive integer.
+        mode: ``"triangular"``, ``"triangular2"`` (amplitude halves every cycle) or
+            ``"exp_range"`` (amplitude times ``gamma**t``).
+        gamma: the ``exp_range`` factor per step, positive (unused by the other modes).
+        inc_fraction: fraction of a cycle spent rising, in (0, 1].
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.cyclic(1.0, 5.0, 8, mode="triangular2")
+        >>> s([0, 2, 4, 8, 12, 16, 20]).tolist()
+        [1.0, 3.0, 5.0, 1.0, 3.0, 1.0, 2.0]
+
+    References:
+        Smith, "Cyclical Learning Rates for Training Neural Networks", 2017.
+        https://arxiv.org/abs/1506.01186
+    """
+    fn = "cyclic"
+    return Schedule(
+        fn,
+        {
+            "low": check.real(fn, "low", low),
+            "high": check.real(fn, "high", high),
+            "period": check.integer(fn, "period", period),
+            "mode": check.option(fn, "mode", mode, MODES),
+            "gamma": check.positive(fn, "gamma", gamma),
+            "inc_fraction": check.real(
+                fn, "inc_fraction", inc_fraction, low=0.0, high=1.0, low_open=True
+            ),
+        },
+    )
+
+
+# -- one cycle -----------------------------------------------------------------------------
+
+
+def _one_cycle(
+    peak: Any,
+    steps: Any,
+    pct_start: Any,
+    div_factor: Any,
+    final_div_factor: Any,
+    shape: str,
+    three_phase: bool,
+) -> Schedule:
+    top = value(peak)
+    initial = top / value(div_factor)
+    bottom = initial / value(final_div_factor)
+    up = fraction_of(pct_start, steps, "round")
+    total = count(steps)
+    if three_phase:
+        back = cooldown(constant(top), 0, up, initial, shape)
+        body = cooldown(back, up, total - 2 * up, bottom, shape)
+    else:
+        body = cooldown(constant(top), 0, total - up, bottom, shape)
+    return warmup(body, up, initial, shape)
+
+
+@register(expands(_one_cycle))
+def one_cycle(
+    peak: float,
+    steps: int,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    shape: str = "cosine",
+    three_phase: bool = False,
+) -> Schedule:
+    """The 1cycle policy (Smith & Topin): up to ``peak``, then down far below the start.
+
+    With ``up = round(pct_start * steps)``, ``initial = peak / div_factor`` and
+    ``final = initial / final_div_factor``: the value rises from ``initial`` at step 0 to
+    ``peak`` at step ``up``, then falls to ``final`` at step ``steps`` and holds it. With
+    ``three_phase``, it falls back to ``initial`` at step ``2 * up`` first, then to
+    ``final`` at ``steps``. Each phase follows ``shape`` (``cosine``:
+    ``(1 - cos(pi p)) / 2`` of the way at progress ``p``; ``linear``; or any other ramp
+    shape).
+
+    Convention: phases end exactly at ``up``, ``2 * up`` and ``steps``. PyTorch's
+    ``OneCycleLR(max_lr, total_steps=T)`` ends them one step earlier, at
+    ``pct_start * T - 1`` and ``T - 1``: it is ``one_cycle(max_lr, T - 1,
+    pct_start=(pct_start * T - 1) / (T - 1), ...)`` (exact when ``pct_start * T`` is whole);
+    ``jaxlrs.compat.torch.OneCycleLR`` reproduces it for every argument.
+
+    Args:
+        peak: the largest value, at step ``up``.
+        steps: total length, a positive integer.
+        pct_start: fraction of ``steps`` spent rising, in [0, 1] (at most 0.5 with
+            ``three_phase``).
+        div_factor: ``peak / initial``, positive.
+        final_div_factor: ``initial / final``, positive.
+        shape: curve of every phase: ``cosine`` (default), ``linear``, ``sqrt``,
+            ``1-sqrt`` or ``exponential``.
+        three_phase: come back to ``initial`` before the final decay.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.one_cycle(25.0, 9, pct_start=2 / 9, final_div_factor=2.0, shape="linear")
+        >>> [round(x, 5) for x in s([0, 1, 2, 3, 9]).tolist()]
+        [1.0, 13.0, 25.0, 21.5, 0.5]
+
+    References:
+        Smith & Topin, "Super-Convergence: Very Fast Training of Neural Networks Using
+        Large Learning Rates", 2017. https://arxiv.org/abs/1708.07120
+    """
+    fn = "one_cycle"
+    three_phase = check.flag(fn, "three_phase", three_phase)
+    pct_start = check.real(fn, "pct_start", pct_start, low=0.0, high=0.5 if three_phase else 1.0)
+    peak = check.real(fn, "peak", peak)
+    return Schedule(
+        fn,
+        {
+            "peak": peak,
+            "steps": check.integer(fn, "steps", steps),
+            "pct_start": pct_start,
+            "div_factor": check.positive(fn, "div_factor", div_factor),
+            "final_div_factor": check.positive(fn, "final_div_factor", final_div_factor),
+            "shape": _check_shape(fn, shape, peak, "peak"),
+            "three_phase": three_phase,
+        },
+    )
+
+
+# -- slanted triangular --------------------------------------------------------------------
+
+
+def _slanted_triangular(peak: Any, steps: Any, cut_frac: Any, ratio: Any) -> Schedule:
+    low = value(peak) / value(ratio)
+    cut = fraction_of(cut_frac, steps, "floor")
+    return warmup(linear(peak, low, count(steps) - cut), cut, low)
+
+
+@register(expands(_slanted_triangular))
+def slanted_triangular(
+    peak: float, steps: int, cut_frac: float = 0.1, ratio: float = 32
+) -> Schedule:
+    """ULMFiT's slanted triangle: a short linear rise to ``peak``, a long linear decay.
+
+    With ``cut = floor(steps * cut_frac)`` and ``p = t / cut`` for ``t < cut``, else
+    ``p = (steps - t) / (steps - cut)`` (clamped at 0):
+    ``lr(t) = peak * (1 + p * (ratio - 1)) / ratio``. The value starts and ends at
+    ``peak / ratio`` and holds it after ``steps``.
+
+    The paper writes the decay's length as ``cut * (1 / cut_frac - 1)``, equal to
+    ``steps - cut`` when ``steps * cut_frac`` is whole; jaxlrs always decays over the
+    remaining ``steps - cut`` steps, so the schedule ends exactly at ``peak / ratio``.
+
+    Args:
+        peak: the largest value, at step ``cut``.
+        steps: total length, a positive integer.
+        cut_frac: fraction of ``steps`` spent rising, in (0, 1).
+        ratio: ``peak`` over the smallest value, >= 1.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.slanted_triangular(32.0, 100)
+        >>> s([0, 5, 10, 55, 100]).tolist()
+        [1.0, 16.5, 32.0, 16.5, 1.0]
+
+    References:
+        Howard & Ruder, "Universal Language Model Fine-tuning for Text Classification",
+        2018. https://arxiv.org/abs/1801.06146
+    """
+    fn = "slanted_triangular"
+    return Schedule(
+        fn,
+        {
+            "peak": check.real(fn, "peak", peak),
+            "steps": check.integer(fn, "steps", steps),
+            "cut_frac": check.real(
+                fn, "cut_frac", cut_frac, low=0.0, high=1.0, low_open=True, high_open=True
+            ),
+            "ratio": check.real(fn, "ratio", ratio, low=1.0),
+        },
+    )
+
+
+# -- learning-rate range test --------------------------------------------------------------
+
+
+def _lr_range(low: Any, high: Any, steps: Any, shape: str) -> Schedule:
+    return warmup(constant(high), steps, low, shape)
+
+
+@register(expands(_lr_range))
+def lr_range(low: float, high: float, steps: int, shape: str = "exponential") -> Schedule:
+    """The learning-rate range test: sweep from ``low`` to ``high`` over ``steps``.
+
+    ``lr(t) = low * (high / low) ** (min(t, steps) / steps)`` for the default
+    ``exponential`` shape (geometric, even coverage of every decade); ``linear`` and the
+    other ramp shapes are available. Holds ``high`` after ``steps``. Train for ``steps``
+    steps, plot the loss against the learning rate, and pick a value a little below where
+    the loss is lowest (or an order of magnitude below where it diverges).
+
+    Args:
+        low: value at step 0 (positive for ``exponential``).
+        high: value from step ``steps`` on (positive for ``exponential``).
+        steps: length of the sweep, a positive integer.
+        shape: ``exponential`` (default), ``linear``, ``cosine``, ``sqrt`` or ``1-sqrt``.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.lr_range(1e-6, 1.0, 6)
+        >>> [f"{x:.3g}" for x in s([0, 2, 4, 6]).tolist()]
+        ['1e-06', '0.0001', '0.01', '1']
+
+    References:
+        Smith, "Cyclical Learning Rates for Training Neural Networks", 2017.
+        https://arxiv.org/abs/1506.01186
+    """
+    fn = "lr_range"
+    low = check.real(fn, "low", low)
+    high = check.real(fn, "high", high)
+    shape = _check_shape(fn, shape, low, "low")
+    if shape == "exponential":
+        _check_shape(fn, shape, high, "high")
+    return Schedule(
+        fn,
+        {"low": low, "high": high, "steps": check.integer(fn, "steps", steps), "shape": shape},
+    )

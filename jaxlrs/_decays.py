@@ -1,0 +1,106 @@
+"""Decays with their own closed form: hyperbolic tangent (timm) and REX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+
+from . import _check as check
+from ._schedule import Schedule, register
+from ._time import Time, ramp, value
+
+Array = jax.Array
+
+
+def _tanh_decay(time: Time, init: Any, steps: Any, end: Any, lower: Any, upper: Any) -> Array:
+    done, left = ramp(time, steps)
+    x = value(lower) * left + value(upper) * done
+    # (1 - tanh(x)) / 2 == sigmoid(-2x): no cancellation where tanh(x) is close to 1.
+    return value(end) + (value(init) - value(end)) * jax.nn.sigmoid(-2 * x)
+
+
+@register(_tanh_decay)
+def tanh_decay(
+    init: float, steps: int, end: float = 0.0, lower: float = -7.0, upper: float = 3.0
+) -> Schedule:
+    """Hyperbolic tangent decay from about ``init`` to about ``end`` over ``steps``.
+
+    ``lr(t) = end + (init - end) * (1 - tanh(lower * (1 - p) + upper * p)) / 2``,
+    ``p = min(t, steps) / steps``; the value at ``steps`` holds after.
+
+    As in timm (and the paper), the curve is the tanh between ``lower`` and ``upper``, so
+    it starts a hair below ``init`` (``(1 - tanh(-7)) / 2 = 1 - 8e-7``) and ends a little
+    above ``end`` (``(1 - tanh(3)) / 2 = 0.0025`` of the way).
+
+    Args:
+        init: the value the curve starts from.
+        steps: length of the decay, a positive integer.
+        end: the value the curve decays towards.
+        lower: the tanh argument at step 0.
+        upper: the tanh argument at step ``steps``, above ``lower``.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.tanh_decay(1.0, 100, lower=-3.0, upper=3.0)
+        >>> [round(x, 4) for x in s([0, 50, 100]).tolist()]
+        [0.9975, 0.5, 0.0025]
+
+    References:
+        Hsueh et al., "Stochastic Gradient Descent with Hyperbolic-Tangent Decay on
+        Classification", 2019. https://arxiv.org/abs/1806.01593
+    """
+    fn = "tanh_decay"
+    lower = check.real(fn, "lower", lower)
+    upper = check.real(fn, "upper", upper)
+    if not check.is_traced(lower) and not check.is_traced(upper) and lower >= upper:
+        raise ValueError(
+            f"{fn}(): lower must be smaller than upper, got lower={lower!r}, upper={upper!r}"
+        )
+    return Schedule(
+        fn,
+        {
+            "init": check.real(fn, "init", init),
+            "steps": check.integer(fn, "steps", steps),
+            "end": check.real(fn, "end", end),
+            "lower": lower,
+            "upper": upper,
+        },
+    )
+
+
+def _rex(time: Time, init: Any, steps: Any, end: Any) -> Array:
+    _, left = ramp(time, steps)
+    return value(end) + (value(init) - value(end)) * (2 * left / (1 + left))
+
+
+@register(_rex)
+def rex(init: float, steps: int, end: float = 0.0) -> Schedule:
+    """REX: a decay that stays high longer than linear and falls fast at the end.
+
+    ``lr(t) = end + (init - end) * (1 - z) / (1/2 + (1 - z) / 2)``,
+    ``z = min(t, steps) / steps``; ``end`` from ``steps`` on.
+
+    Args:
+        init: value at step 0.
+        steps: length of the decay, a positive integer.
+        end: value from ``steps`` on.
+
+    Example:
+        >>> import jaxlrs
+        >>> [round(x, 6) for x in jaxlrs.rex(1.0, 100)([0, 50, 75, 100]).tolist()]
+        [1.0, 0.666667, 0.4, 0.0]
+
+    References:
+        Chen et al., "REX: Revisiting Budgeted Training with an Improved Schedule", 2022.
+        https://arxiv.org/abs/2107.04197
+    """
+    fn = "rex"
+    return Schedule(
+        fn,
+        {
+            "init": check.real(fn, "init", init),
+            "steps": check.integer(fn, "steps", steps),
+            "end": check.real(fn, "end", end),
+        },
+    )

@@ -1,0 +1,584 @@
+"""Warmup families (``warmup_*``), warmup-stable-decay, and the inverse square root
+schedules of Transformer training (``inverse_sqrt``, ``noam``, ``rsqrt``).
+
+Every ``warmup_*`` takes ``(peak, warmup, steps, init=0.0, end=0.0, ...)``: it ramps from
+``init`` to ``peak`` over ``warmup`` steps along ``shape``, then decays from ``peak`` to
+``end``, which it reaches at step ``steps`` (the total, warmup included) and holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from . import _check as check
+from . import _time
+from ._combinators import _check_shape, cooldown, warmup
+from ._curves import blend
+from ._primitives import constant, linear, piecewise_constant, polynomial
+from ._schedule import Schedule, expands, register
+from ._time import Time, count, float_dtype, is_int, value
+
+Array = jax.Array
+
+
+def counts(*xs: Any) -> list[Array]:
+    """Step counts of one kind: all integers, or all floats when any is a float."""
+    cs = [count(x) for x in xs]
+    if all(is_int(c) for c in cs):
+        return cs
+    return [c.astype(float_dtype()) for c in cs]
+
+
+def _before(time: Time, steps: Array) -> Array:
+    """``t < steps``, exactly for integer steps."""
+    if time.exact and is_int(steps):
+        return _time.whole(time) < steps
+    return _time.to_float(time) < steps.astype(float_dtype())
+
+
+def _ramp_then(
+    time: Time, peak: Any, warmup: Any, init: Any, shape: str, after: Callable[[Time], Array]
+) -> Array:
+    """A warmup from ``init`` to ``peak`` over ``warmup`` steps, then ``after(t - warmup)``."""
+    steps = count(warmup)
+    done, left = _time.ramp(time, steps)
+    rise = blend(shape, value(init), value(peak), done, left)
+    return jnp.where(_before(time, steps), rise, after(_time.minus(time, steps)))
+
+
+def _check_lengths(fn: str, warmup: Any, steps: Any) -> tuple[Any, Any]:
+    warmup = check.integer(fn, "warmup", warmup, minimum=0)
+    steps = check.integer(fn, "steps", steps)
+    if not check.is_traced(warmup) and not check.is_traced(steps) and warmup >= steps:
+        raise ValueError(
+            f"{fn}(): warmup must be smaller than steps (steps counts the warmup), "
+            f"got warmup={warmup!r}, steps={steps!r}"
+        )
+    return warmup, steps
+
+
+def _family(fn: str, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: Any) -> dict:
+    warmup, steps = _check_lengths(fn, warmup, steps)
+    init = check.real(fn, "init", init)
+    return {
+        "peak": check.real(fn, "peak", peak),
+        "warmup": warmup,
+        "steps": steps,
+        "init": init,
+        "end": check.real(fn, "end", end),
+        "shape": _check_shape(fn, shape, init),
+    }
+
+
+# -- warmup_constant -----------------------------------------------------------------------
+
+
+def _warmup_constant(
+    peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: str
+) -> Schedule:
+    if steps is None:
+        body = constant(peak)
+    else:
+        hold = counts(steps, warmup)
+        body = piecewise_constant([hold[0] - hold[1]], [peak, end])
+    return _warmup(body, warmup, init, shape)
+
+
+_warmup = warmup
+
+
+@register(expands(_warmup_constant))
+def warmup_constant(
+    peak: float,
+    warmup: int,
+    steps: int | None = None,
+    init: float = 0.0,
+    end: float = 0.0,
+    shape: str = "linear",
+) -> Schedule:
+    """Warmup from ``init`` to ``peak``, then hold ``peak`` (forever, or until ``steps``).
+
+    ``lr(t) = init + (peak - init) * f(t / warmup)`` for ``t < warmup``, then ``peak``;
+    with ``steps``, ``end`` from step ``steps`` on.
+
+    Hugging Face's ``get_constant_schedule_with_warmup(W)`` is ``warmup_constant(lr, W)``.
+    ``warmup=0`` is a plain constant (Optax's ``warmup_constant_schedule`` returns its
+    initial value forever then).
+
+    Args:
+        peak: the value after the warmup.
+        warmup: length of the warmup, a non-negative integer.
+        steps: optional total length, warmup included, above ``warmup``.
+        init: value at step 0.
+        end: value from ``steps`` on (unused without ``steps``).
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
+            ``exponential``.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.warmup_constant(1.0, 4)([0, 1, 2, 4, 10**9]).tolist()
+        [0.0, 0.25, 0.5, 1.0, 1.0]
+
+    References:
+        Goyal et al., "Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour", 2017.
+        https://arxiv.org/abs/1706.02677
+    """
+    fn = "warmup_constant"
+    if steps is None:
+        warmup = check.integer(fn, "warmup", warmup, minimum=0)
+    else:
+        warmup, steps = _check_lengths(fn, warmup, steps)
+    init = check.real(fn, "init", init)
+    return Schedule(
+        fn,
+        {
+            "peak": check.real(fn, "peak", peak),
+            "warmup": warmup,
+            "steps": steps,
+            "init": init,
+            "end": check.real(fn, "end", end),
+            "shape": _check_shape(fn, shape, init),
+        },
+    )
+
+
+# -- warmup_linear / warmup_polynomial -----------------------------------------------------
+
+
+def _warmup_linear(peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: str) -> Schedule:
+    total, w = counts(steps, warmup)
+    return _warmup(linear(peak, end, total - w), warmup, init, shape)
+
+
+@register(expands(_warmup_linear))
+def warmup_linear(
+    peak: float,
+    warmup: int,
+    steps: int,
+    init: float = 0.0,
+    end: float = 0.0,
+    shape: str = "linear",
+) -> Schedule:
+    """Warmup from ``init`` to ``peak``, then a straight line down to ``end`` at ``steps``.
+
+    ``lr(t) = init + (peak - init) * f(t / warmup)`` for ``t < warmup``, then
+    ``end + (peak - end) * (steps - t) / (steps - warmup)``, then ``end``.
+
+    Hugging Face's ``get_linear_schedule_with_warmup(W, T)`` is
+    ``warmup_linear(lr, W, T)``.
+
+    Args:
+        peak: value at the end of the warmup.
+        warmup: length of the warmup, a non-negative integer below ``steps``.
+        steps: total length, warmup included, a positive integer.
+        init: value at step 0.
+        end: value from ``steps`` on.
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
+            ``exponential``.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.warmup_linear(10.0, 2, 10)([0, 1, 2, 6, 10]).tolist()
+        [0.0, 5.0, 10.0, 5.0, 0.0]
+    """
+    return Schedule(
+        "warmup_linear", _family("warmup_linear", peak, warmup, steps, init, end, shape)
+    )
+
+
+def _warmup_polynomial(
+    peak: Any, warmup: Any, steps: Any, init: Any, end: Any, power: Any, shape: str
+) -> Schedule:
+    total, w = counts(steps, warmup)
+    return _warmup(polynomial(peak, end, total - w, power), warmup, init, shape)
+
+
+@register(expands(_warmup_polynomial))
+def warmup_polynomial(
+    peak: float,
+    warmup: int,
+    steps: int,
+    init: float = 0.0,
+    end: float = 0.0,
+    power: float = 1.0,
+    shape: str = "linear",
+) -> Schedule:
+    """Warmup from ``init`` to ``peak``, then a polynomial decay to ``end`` at ``steps``.
+
+    ``lr(t) = init + (peak - init) * f(t / warmup)`` for ``t < warmup``, then
+    ``end + (peak - end) * ((steps - t) / (steps - warmup)) ** power``, then ``end``.
+
+    Hugging Face's ``get_polynomial_decay_schedule_with_warmup(W, T, lr_end, power)`` is
+    ``warmup_polynomial(lr, W, T, end=lr_end, power=power)``.
+
+    Args:
+        peak: value at the end of the warmup.
+        warmup: length of the warmup, a non-negative integer below ``steps``.
+        steps: total length, warmup included, a positive integer.
+        init: value at step 0.
+        end: value from ``steps`` on.
+        power: exponent of the decay, positive.
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
+            ``exponential``.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.warmup_polynomial(10.0, 2, 10, power=2.0)([0, 1, 2, 6, 10]).tolist()
+        [0.0, 5.0, 10.0, 2.5, 0.0]
+    """
+    fn = "warmup_polynomial"
+    args = _family(fn, peak, warmup, steps, init, end, shape)
+    args["power"] = check.positive(fn, "power", power)
+    args["shape"] = args.pop("shape")
+    return Schedule(fn, args)
+
+
+# -- warmup_exponential / warmup_inverse_sqrt ----------------------------------------------
+
+
+def _warmup_exponential(
+    time: Time, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, rate: Any, shape: str
+) -> Array:
+    total, w = counts(steps, warmup)
+
+    def after(local: Time) -> Array:
+        _, left = _time.ramp(local, total - w)
+        r = value(rate)
+        inside = (r > 0) & (r < 1)
+        safe = jnp.where(inside, r, 0.5)
+        curve = safe * jnp.expm1(-left * jnp.log(safe)) / (1 - safe)
+        frac = jnp.where(inside, curve, left)
+        return value(end) + (value(peak) - value(end)) * frac
+
+    return _ramp_then(time, peak, warmup, init, shape, after)
+
+
+@register(_warmup_exponential)
+def warmup_exponential(
+    peak: float,
+    warmup: int,
+    steps: int,
+    init: float = 0.0,
+    end: float = 0.0,
+    rate: float = 0.01,
+    shape: str = "linear",
+) -> Schedule:
+    """Warmup from ``init`` to ``peak``, then an exponential decay that lands on ``end``
+    at ``steps``.
+
+    ``lr(t) = init + (peak - init) * f(t / warmup)`` for ``t < warmup``, then
+    ``end + (peak - end) * (rate**p - rate) / (1 - rate)`` with
+    ``p = (t - warmup) / (steps - warmup)``, then ``end``.
+
+    ``rate`` sets the curvature: the decay is geometric, shifted and scaled so that it
+    starts at ``peak`` and ends at ``end``. With ``end = peak * rate`` it is exactly
+    ``peak * rate**p`` (a plain exponential decay from ``peak`` to ``peak * rate``); the
+    default ``end=0.0`` pins the end to zero. For an unbounded exponential decay use
+    ``warmup(exponential(peak, rate, steps), warmup)``.
+
+    Args:
+        peak: value at the end of the warmup.
+        warmup: length of the warmup, a non-negative integer below ``steps``.
+        steps: total length, warmup included, a positive integer.
+        init: value at step 0.
+        end: value from ``steps`` on.
+        rate: the geometric factor over the decay, in (0, 1).
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
+            ``exponential``.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.warmup_exponential(1.0, 10, 110, end=0.01, rate=0.01)
+        >>> [round(x, 6) for x in s([0, 5, 10, 60, 110]).tolist()]
+        [0.0, 0.5, 1.0, 0.1, 0.01]
+    """
+    fn = "warmup_exponential"
+    args = _family(fn, peak, warmup, steps, init, end, shape)
+    args["rate"] = check.real(fn, "rate", rate, low=0.0, high=1.0, low_open=True, high_open=True)
+    args["shape"] = args.pop("shape")
+    return Schedule(fn, args)
+
+
+def _timescale(timescale: Any, warmup: Any) -> Array:
+    """``timescale``, or ``warmup`` (10,000 when ``warmup`` is 0) when None."""
+    if timescale is not None:
+        return value(timescale)
+    w = value(count(warmup))
+    return jnp.where(w > 0, w, 10_000.0)
+
+
+def _warmup_inverse_sqrt(
+    time: Time,
+    peak: Any,
+    warmup: Any,
+    steps: Any,
+    init: Any,
+    end: Any,
+    timescale: Any,
+    shape: str,
+) -> Array:
+    total, w = counts(steps, warmup)
+    tau = _timescale(timescale, warmup)
+
+    def after(local: Time) -> Array:
+        _, left = _time.ramp(local, total - w)
+        u = jnp.minimum(_time.to_float(local), value(total - w))
+        # (r(u) - r(D)) / (1 - r(D)) with r(u) = sqrt(tau / (tau + u)), D = steps - warmup,
+        # written with the exact remaining fraction ``left`` (no cancellation at the end).
+        ra, rb, rt = jnp.sqrt(tau + u), jnp.sqrt(tau + value(total - w)), jnp.sqrt(tau)
+        frac = left * rt * (rb + rt) / (ra * (ra + rb))
+        return value(end) + (value(peak) - value(end)) * frac
+
+    return _ramp_then(time, peak, warmup, init, shape, after)
+
+
+@register(_warmup_inverse_sqrt)
+def warmup_inverse_sqrt(
+    peak: float,
+    warmup: int,
+    steps: int,
+    init: float = 0.0,
+    end: float = 0.0,
+    timescale: float | None = None,
+    shape: str = "linear",
+) -> Schedule:
+    """Warmup from ``init`` to ``peak``, then an inverse square root decay that lands on
+    ``end`` at ``steps``.
+
+    ``lr(t) = init + (peak - init) * f(t / warmup)`` for ``t < warmup``, then
+    ``end + (peak - end) * (r(t - warmup) - r(D)) / (1 - r(D))`` with
+    ``r(u) = sqrt(timescale / (timescale + u))`` and ``D = steps - warmup``, then ``end``.
+
+    The inverse square root shape, normalised to run from ``peak`` to ``end`` within the
+    training budget like the other ``warmup_*``. For the unbounded schedule
+    (``peak * r(t - warmup)``, Hugging Face's ``get_inverse_sqrt_schedule``) use
+    ``inverse_sqrt``.
+
+    Args:
+        peak: value at the end of the warmup.
+        warmup: length of the warmup, a non-negative integer below ``steps``.
+        steps: total length, warmup included, a positive integer.
+        init: value at step 0.
+        end: value from ``steps`` on.
+        timescale: steps over which ``r`` halves the rate's square, positive; default
+            ``warmup`` (10,000 when ``warmup`` is 0).
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
+            ``exponential``.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.warmup_inverse_sqrt(1.0, 10, 40)
+        >>> [round(x, 6) for x in s([0, 5, 10, 40, 50]).tolist()]
+        [0.0, 0.5, 1.0, 0.0, 0.0]
+    """
+    fn = "warmup_inverse_sqrt"
+    args = _family(fn, peak, warmup, steps, init, end, shape)
+    args["timescale"] = check.optional(check.positive, fn, "timescale", timescale)
+    args["shape"] = args.pop("shape")
+    return Schedule(fn, args)
+
+
+# -- wsd -----------------------------------------------------------------------------------
+
+
+def _wsd(peak: Any, warmup: Any, steps: Any, decay_steps: Any, shape: str, end: Any) -> Schedule:
+    total, w, d = counts(steps, warmup, decay_steps)
+    return _warmup(cooldown(constant(peak), total - w - d, d, end, shape), warmup)
+
+
+@register(expands(_wsd))
+def wsd(
+    peak: float,
+    warmup: int,
+    steps: int,
+    decay_steps: int,
+    shape: str = "1-sqrt",
+    end: float = 0.0,
+) -> Schedule:
+    """Warmup, stable, decay: a linear warmup from 0, a long constant phase at ``peak``,
+    and a final decay to ``end`` over the last ``decay_steps`` of ``steps``.
+
+    ``lr(t) = peak * t / warmup`` for ``t < warmup``; ``peak`` until
+    ``s = steps - decay_steps``; then ``end + (peak - end) * g((t - s) / decay_steps)``;
+    ``end`` from ``steps`` on. ``g`` is the decay ``shape``: ``1-sqrt``
+    ``1 - sqrt(p)`` (Hägele et al. 2024), ``linear`` ``1 - p``, ``cosine``
+    ``(1 + cos(pi p)) / 2``, ``exponential`` geometric to ``end > 0`` (MiniCPM), or
+    ``sqrt`` ``sqrt(1 - p)``.
+
+    ``steps`` and ``decay_steps`` (so the step where the decay starts) may be traced: one
+    compiled program can branch a cooldown off any checkpoint,
+    ``jax.jit(lambda t, s: wsd(peak, w, s + d, d)(t))``.
+
+    Args:
+        peak: the stable value.
+        warmup: length of the warmup, a non-negative integer.
+        steps: total length, warmup and decay included, a positive integer.
+        decay_steps: length of the decay, a positive integer, at most
+            ``steps - warmup``.
+        shape: the decay curve.
+        end: value from ``steps`` on (positive for ``exponential``).
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.wsd(1.0, 10, 100, 20, shape="linear")
+        >>> s([0, 5, 10, 80, 90, 100]).tolist()
+        [0.0, 0.5, 1.0, 1.0, 0.5, 0.0]
+
+    References:
+        Hu et al., "MiniCPM: Unveiling the Potential of Small Language Models with
+        Scalable Training Strategies", 2024. https://arxiv.org/abs/2404.06395
+        Hägele et al., "Scaling Laws and Compute-Optimal Training Beyond Fixed Training
+        Durations", 2024. https://arxiv.org/abs/2405.18392
+    """
+    fn = "wsd"
+    warmup = check.integer(fn, "warmup", warmup, minimum=0)
+    steps = check.integer(fn, "steps", steps)
+    decay_steps = check.integer(fn, "decay_steps", decay_steps)
+    if not any(check.is_traced(x) for x in (warmup, steps, decay_steps)):
+        if warmup + decay_steps > steps:
+            raise ValueError(
+                f"{fn}(): warmup + decay_steps must be at most steps (steps counts both), "
+                f"got warmup={warmup!r}, decay_steps={decay_steps!r}, steps={steps!r}"
+            )
+    end = check.real(fn, "end", end)
+    return Schedule(
+        fn,
+        {
+            "peak": check.real(fn, "peak", peak),
+            "warmup": warmup,
+            "steps": steps,
+            "decay_steps": decay_steps,
+            "shape": _check_shape(fn, shape, end, "end"),
+            "end": end,
+        },
+    )
+
+
+# -- inverse square root family ------------------------------------------------------------
+
+
+def _inverse_sqrt(time: Time, peak: Any, warmup: Any, timescale: Any) -> Array:
+    tau = _timescale(timescale, warmup)
+
+    def after(local: Time) -> Array:
+        return value(peak) * jnp.sqrt(tau / (tau + _time.to_float(local)))
+
+    return _ramp_then(time, peak, warmup, 0.0, "linear", after)
+
+
+@register(_inverse_sqrt)
+def inverse_sqrt(peak: float, warmup: int, timescale: float | None = None) -> Schedule:
+    """Linear warmup from 0 to ``peak``, then inverse square root decay (never ends).
+
+    ``lr(t) = peak * t / warmup`` for ``t < warmup``, then
+    ``peak * sqrt(timescale / (timescale + t - warmup))``; ``timescale`` defaults to
+    ``warmup`` (10,000 when ``warmup`` is 0), which gives the classic
+    ``peak * sqrt(warmup / t)``.
+
+    Hugging Face's ``get_inverse_sqrt_schedule(W, timescale)`` is
+    ``inverse_sqrt(lr, W, timescale)``.
+
+    Args:
+        peak: value at the end of the warmup.
+        warmup: length of the warmup, a non-negative integer.
+        timescale: positive, or None for the default.
+
+    Example:
+        >>> import jaxlrs
+        >>> jaxlrs.inverse_sqrt(1.0, 4)([0, 2, 4, 16, 64]).tolist()
+        [0.0, 0.5, 1.0, 0.5, 0.25]
+
+    References:
+        Vaswani et al., "Attention Is All You Need", 2017.
+        https://arxiv.org/abs/1706.03762
+    """
+    fn = "inverse_sqrt"
+    return Schedule(
+        fn,
+        {
+            "peak": check.real(fn, "peak", peak),
+            "warmup": check.integer(fn, "warmup", warmup, minimum=0),
+            "timescale": check.optional(check.positive, fn, "timescale", timescale),
+        },
+    )
+
+
+def _noam(time: Time, d_model: Any, warmup: Any, scale: Any) -> Array:
+    s = _time.to_float(time) + 1
+    w = value(count(warmup))
+    rise = s / (w * jnp.sqrt(w))
+    return value(scale) / jnp.sqrt(value(d_model)) * jnp.minimum(1 / jnp.sqrt(s), rise)
+
+
+@register(_noam)
+def noam(d_model: float, warmup: int, scale: float = 1.0) -> Schedule:
+    """The Transformer ("Noam") schedule: linear warmup, then ``1/sqrt(step)``.
+
+    ``lr(t) = scale * d_model**-0.5 * min(s**-0.5, s * warmup**-1.5)`` with ``s = t + 1``
+    (the paper counts steps from 1; jaxlrs steps from 0, so step 0 here is the paper's
+    step 1). The peak, ``scale * (d_model * warmup)**-0.5``, falls at ``t = warmup - 1``.
+
+    Args:
+        d_model: the model width, positive.
+        warmup: length of the warmup, a positive integer.
+        scale: a factor on the whole schedule.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.noam(64.0, 4, scale=16.0)
+        >>> s([0, 3, 15]).tolist()
+        [0.25, 1.0, 0.5]
+
+    References:
+        Vaswani et al., "Attention Is All You Need", 2017.
+        https://arxiv.org/abs/1706.03762
+    """
+    fn = "noam"
+    return Schedule(
+        fn,
+        {
+            "d_model": check.positive(fn, "d_model", d_model),
+            "warmup": check.integer(fn, "warmup", warmup),
+            "scale": check.real(fn, "scale", scale),
+        },
+    )
+
+
+def _rsqrt(time: Time, init: Any, plateau: Any) -> Array:
+    k = value(count(plateau))
+    return value(init) * jnp.sqrt(k / jnp.maximum(_time.to_float(time), k))
+
+
+@register(_rsqrt)
+def rsqrt(init: float, plateau: int = 10_000) -> Schedule:
+    """T5's reciprocal square root: constant for ``plateau`` steps, then ``1/sqrt(t)``.
+
+    ``lr(t) = init * sqrt(plateau / max(t, plateau))``
+
+    T5's ``1 / sqrt(max(t, 10_000))`` is ``rsqrt(0.01)``.
+
+    Args:
+        init: the value during the plateau.
+        plateau: steps before the decay starts, a positive integer.
+
+    Example:
+        >>> import jaxlrs
+        >>> [round(x, 6) for x in jaxlrs.rsqrt(0.01)([0, 10_000, 40_000, 10**6]).tolist()]
+        [0.01, 0.01, 0.005, 0.001]
+
+    References:
+        Raffel et al., "Exploring the Limits of Transfer Learning with a Unified
+        Text-to-Text Transformer", 2020. https://arxiv.org/abs/1910.10683
+    """
+    fn = "rsqrt"
+    return Schedule(
+        fn,
+        {
+            "init": check.real(fn, "init", init),
+            "plateau": check.integer(fn, "plateau", plateau),
+        },
+    )
