@@ -128,26 +128,25 @@ def _build(node: ast.AST, depth: int) -> Any:
             kwargs[k.arg] = _build(k.value, depth + 1)
         return _construct(node, name, tuple(args), kwargs)
     what = {
-        ast.Name: "names",
-        ast.Attribute: "attribute access",
-        ast.Lambda: "lambdas",
-        ast.Subscript: "subscripts",
-        ast.Dict: "dicts",
-        ast.Set: "sets",
-        ast.JoinedStr: "f-strings",
-        ast.Compare: "comparisons",
-        ast.BoolOp: "boolean operators",
-        ast.IfExp: "conditional expressions",
-        ast.NamedExpr: "assignments",
+        ast.Name: "names are",
+        ast.Attribute: "attribute access is",
+        ast.Lambda: "lambdas are",
+        ast.Subscript: "subscripts are",
+        ast.Dict: "dicts are",
+        ast.Set: "sets are",
+        ast.JoinedStr: "f-strings are",
+        ast.Compare: "comparisons are",
+        ast.BoolOp: "boolean operators are",
+        ast.IfExp: "conditional expressions are",
+        ast.NamedExpr: "assignments are",
     }.get(type(node))
     if what is None and isinstance(
         node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
     ):
-        what = "comprehensions"
-    what = what or f"{type(node).__name__} expressions"
+        what = "comprehensions are"
+    what = what or f"{type(node).__name__} expressions are"
     raise _Reject(
-        node,
-        f"{what} are not allowed; only calls of jaxlrs constructors with literal arguments",
+        node, f"{what} not allowed; only calls of jaxlrs constructors with literal arguments"
     )
 
 

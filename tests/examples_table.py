@@ -1,0 +1,181 @@
+"""One table of example schedules, at least one per registered constructor, for the round
+trip tests (``parse(repr(s))``, ``to_dict``/``from_dict``, pickle) and the tools tests.
+
+``examples()`` builds the entries whose constructor is registered. ``missing()`` lists
+registered constructor names that no entry covers: a test asserts it is empty, so a new
+constructor without an example here fails loudly. Entries for the SPEC's catalogue and
+compat names may be written before their constructors land; they are built only once the
+name is registered.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+import jax.numpy as jnp
+
+import jaxlrs
+from jaxlrs._schedule import Schedule, kinds
+
+for _mod in ("jaxlrs.compat.torch", "jaxlrs.compat.keras", "jaxlrs.compat.transformers"):
+    try:
+        _found = importlib.util.find_spec(_mod) is not None
+    except ImportError:  # TEMP while compat is being written
+        _found = False
+    if _found:
+        importlib.import_module(_mod)  # registers the compat constructors
+
+
+def halve(t: Any) -> Any:
+    """A module-level function for ``from_fn`` (so that it pickles)."""
+    return 0.5 ** jnp.asarray(t, jnp.float32)
+
+
+J = jaxlrs
+Build = Callable[[Any], Schedule]
+
+# (kind name, case id, builder taking the jaxlrs module)
+ENTRIES: list[tuple[str, str, Build]] = [
+    # primitives
+    ("constant", "constant", lambda j: j.constant(0.1)),
+    ("constant", "constant_negative", lambda j: j.constant(-1.5)),
+    ("constant", "constant_inexact", lambda j: j.constant(0.1 + 0.2)),
+    ("linear", "linear", lambda j: j.linear(1e-3, 0.0, 10_000)),
+    ("linear", "linear_huge", lambda j: j.linear(1.0, 1e-300, 2**40)),
+    ("polynomial", "polynomial", lambda j: j.polynomial(1.0, 0.5, 100, power=2.5)),
+    ("cosine", "cosine", lambda j: j.cosine(1e-3, 10_000)),
+    ("cosine", "cosine_options", lambda j: j.cosine(2.0, 50, end=0.5, exponent=3.0, k=2.0)),
+    ("exponential", "exponential", lambda j: j.exponential(1.0, 0.9)),
+    (
+        "exponential",
+        "exponential_options",
+        lambda j: j.exponential(1.0, 0.5, steps=10, staircase=True, end=0.01),
+    ),
+    ("inverse_time", "inverse_time", lambda j: j.inverse_time(1.0, 0.5, 10, staircase=True)),
+    ("step_decay", "step_decay", lambda j: j.step_decay(0.05, 3, 0.1)),
+    ("multistep", "multistep", lambda j: j.multistep(0.05, [2, 5, 5, 9], 0.5)),
+    ("multistep", "multistep_empty", lambda j: j.multistep(0.05, [])),
+    (
+        "piecewise_constant",
+        "piecewise_constant",
+        lambda j: j.piecewise_constant([10, 20], [1.0, 0.5, 0.25]),
+    ),
+    (
+        "piecewise_linear",
+        "piecewise_linear",
+        lambda j: j.piecewise_linear([0, 10, 30], [0.0, 1.0, 0.0]),
+    ),
+    ("triangular", "triangular", lambda j: j.triangular(0.1, 1.0, 100, inc_fraction=0.25)),
+    ("tanh_decay", "tanh_decay", lambda j: j.tanh_decay(1.0, 100, end=0.1, lower=-6.0)),
+    ("rex", "rex", lambda j: j.rex(1.0, 100, end=0.1)),
+    ("inverse_sqrt", "inverse_sqrt", lambda j: j.inverse_sqrt(1e-3, 100)),
+    ("noam", "noam", lambda j: j.noam(512, 4000)),
+    ("rsqrt", "rsqrt", lambda j: j.rsqrt(0.01)),
+    ("slanted_triangular", "slanted_triangular", lambda j: j.slanted_triangular(0.01, 1000)),
+    # combinators
+    (
+        "join",
+        "join",
+        lambda j: j.join([j.linear(0.0, 1.0, 10), j.cosine(1.0, 80), j.constant(0.0)], [10, 90]),
+    ),
+    ("warmup", "warmup", lambda j: j.warmup(j.cosine(1e-3, 10_000), 500)),
+    (
+        "warmup",
+        "warmup_options",
+        lambda j: j.warmup(j.constant(1.0), 10, init=0.01, shape="exponential"),
+    ),
+    ("cooldown", "cooldown", lambda j: j.cooldown(j.constant(1.0), 80, 20, shape="1-sqrt")),
+    ("cycle", "cycle", lambda j: j.cycle(j.linear(1.0, 0.0, 10), 10)),
+    (
+        "cycle",
+        "cycle_options",
+        lambda j: j.cycle(j.cosine(1.0, 10), 10, period_mult=2, decay=0.5, limit=3),
+    ),
+    ("cycle", "cycle_float_mult", lambda j: j.cycle(j.cosine(1.0, 10), 10, period_mult=1.5)),
+    ("shift", "shift", lambda j: j.shift(j.linear(1.0, 0.0, 10), 5)),
+    ("stretch", "stretch", lambda j: j.stretch(j.step_decay(1.0, 2, 0.5), 100)),
+    ("stretch", "stretch_float", lambda j: j.stretch(j.cosine(1.0, 10), 2.5)),
+    ("scale", "scale", lambda j: j.scale(j.cosine(1.0, 10), 0.25)),
+    ("clip", "clip", lambda j: j.clip(j.linear(0.0, 1.0, 10), 0.2, 0.8)),
+    ("clip", "clip_high", lambda j: j.clip(j.linear(0.0, 1.0, 10), high=0.5)),
+    ("minimum", "minimum", lambda j: j.minimum(j.linear(0.0, 2.0, 10), 1.0, j.cosine(3.0, 10))),
+    ("maximum", "maximum", lambda j: j.maximum(0.1, j.cosine(1.0, 10))),
+    ("arithmetic", "arithmetic_nested", lambda j: (j.sgdr(1.0, 100) * 2) + 1),
+    ("arithmetic", "arithmetic_left", lambda j: 2 * j.cosine(1.0, 10)),
+    ("arithmetic", "arithmetic_sub", lambda j: 1.0 - j.cosine(0.5, 10) / 4),
+    ("arithmetic", "arithmetic_two", lambda j: j.constant(1e-2) * j.rsqrt(1.0)),
+    ("arithmetic", "arithmetic_deep", lambda j: (j.cosine(1.0, 10) + 1) * (j.linear(1, 0, 5) - 2)),
+    (
+        "noise",
+        "noise",
+        lambda j: j.noise(j.cosine(1.0, 100), 42, pct=0.5, kind="uniform", start=10),
+    ),
+    # recipes
+    ("sgdr", "sgdr", lambda j: j.sgdr(1e-3, 1_000)),
+    (
+        "sgdr",
+        "sgdr_options",
+        lambda j: j.sgdr(1.0, 100, period_mult=2, decay=0.5, end=0.1, warmup=10, limit=4),
+    ),
+    ("warmup_cosine", "warmup_cosine", lambda j: j.warmup_cosine(1e-3, 500, 10_000)),
+    (
+        "warmup_cosine",
+        "warmup_cosine_options",
+        lambda j: j.warmup_cosine(1.0, 10, 110, init=0.1, end=0.01, exponent=2.0, shape="cosine"),
+    ),
+    ("warmup_constant", "warmup_constant", lambda j: j.warmup_constant(1.0, 10)),
+    ("warmup_linear", "warmup_linear", lambda j: j.warmup_linear(1.0, 10, 100, end=0.1)),
+    ("warmup_polynomial", "warmup_polynomial", lambda j: j.warmup_polynomial(1.0, 10, 100)),
+    ("warmup_exponential", "warmup_exponential", lambda j: j.warmup_exponential(1.0, 10, 100)),
+    ("warmup_inverse_sqrt", "warmup_inverse_sqrt", lambda j: j.warmup_inverse_sqrt(1.0, 10, 100)),
+    ("cyclic", "cyclic", lambda j: j.cyclic(0.1, 1.0, 20, mode="triangular2")),
+    ("one_cycle", "one_cycle", lambda j: j.one_cycle(1e-2, 1000, three_phase=True)),
+    ("wsd", "wsd", lambda j: j.wsd(1e-3, 100, 1000, 200)),
+    ("lr_range", "lr_range", lambda j: j.lr_range(1e-6, 1.0, 100)),
+]
+
+FUNCTION_ENTRIES: list[tuple[str, str, Build]] = [
+    ("from_fn", "from_fn", lambda j: j.from_fn(halve)),
+    ("compat.torch.LambdaLR", "torch_LambdaLR", lambda j: j.compat.torch.LambdaLR(0.1, halve)),
+]
+"""Constructors whose schedules hold a Python function: they pickle but do not parse or
+serialise."""
+
+
+class Case:
+    """One table entry: ``case.build()`` makes the schedule (inside the test, so that a
+    broken entry fails only its own tests)."""
+
+    def __init__(self, name: str, case: str, build: Build) -> None:
+        self.name, self.id, self._build = name, case, build
+
+    def build(self) -> Schedule:
+        s = self._build(J)
+        assert s.name == self.name, f"case {self.id} builds {s.name}, not {self.name}"
+        return s
+
+    def __repr__(self) -> str:
+        return self.id
+
+
+def _cases(entries: list[tuple[str, str, Build]]) -> list[Case]:
+    registry = kinds()
+    return [Case(name, case, build) for name, case, build in entries if name in registry]
+
+
+def cases() -> list[Case]:
+    """The entries whose constructor is registered."""
+    return _cases(ENTRIES)
+
+
+def function_cases() -> list[Case]:
+    return _cases(FUNCTION_ENTRIES)
+
+
+def missing() -> list[str]:
+    """Registered constructor names with no entry in the table."""
+    covered = {name for name, _, _ in ENTRIES + FUNCTION_ENTRIES}
+    return sorted(set(kinds()) - covered)

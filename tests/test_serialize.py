@@ -1,0 +1,155 @@
+"""to_dict / from_dict: an exact JSON round trip for every constructor; pickling."""
+
+import json
+import pickle
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from examples_table import cases, function_cases
+
+import jaxlrs
+from jaxlrs._schedule import Schedule, kinds
+
+CASES = cases()
+
+
+def _leaves_match(data, s):
+    """The JSON node mirrors the schedule: every parameter, each value of the same type."""
+    assert data["name"] == s.name
+    assert list(data["args"]) == list(kinds()[s.name].signature.parameters)
+    for key, v in s.args.items():
+        d = data["args"][key]
+        if isinstance(v, Schedule):
+            _leaves_match(d, v)
+        elif isinstance(v, tuple):
+            assert isinstance(d, list) and len(d) == len(v)
+            for x, y in zip(d, v, strict=True):
+                if isinstance(y, Schedule):
+                    _leaves_match(x, y)
+                else:
+                    assert type(x) is type(y) and x == y
+        else:
+            assert type(d) is type(v) and d == v
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_json_round_trip(case):
+    s = case.build()
+    data = jaxlrs.to_dict(s)
+    assert data["format"] == "jaxlrs" and data["version"] == 1
+    text = json.dumps(data, allow_nan=False)
+    back = jaxlrs.from_dict(json.loads(text))
+    assert back == s
+    assert repr(back) == repr(s)
+    _leaves_match(json.loads(text)["schedule"], s)
+
+
+@pytest.mark.parametrize("case", CASES + function_cases(), ids=repr)
+def test_pickle_round_trip(case):
+    s = case.build()
+    back = pickle.loads(pickle.dumps(s))
+    assert back == s and hash(back) == hash(s)
+    steps = np.arange(0, 300, 7)
+    np.testing.assert_array_equal(np.asarray(back(steps)), np.asarray(s(steps)))
+
+
+@pytest.mark.parametrize("case", function_cases(), ids=repr)
+def test_function_kinds_do_not_serialise(case):
+    s = case.build()
+    with pytest.raises(ValueError, match="wraps a Python function"):
+        jaxlrs.to_dict(jaxlrs.warmup(s, 10))
+    node = {"name": s.name, "args": {}}
+    with pytest.raises(ValueError, match="wraps a Python function"):
+        jaxlrs.from_dict({"format": "jaxlrs", "version": 1, "schedule": node})
+
+
+def test_defaults_may_be_left_out():
+    data = {
+        "format": "jaxlrs",
+        "version": 1,
+        "schedule": {
+            "name": "minimum",
+            "args": {
+                "schedules": [
+                    {"name": "cosine", "args": {"init": 1.0, "steps": 10, "k": 2.0}},
+                    0.5,
+                ]
+            },
+        },
+    }
+    assert jaxlrs.from_dict(data) == jaxlrs.minimum(jaxlrs.cosine(1.0, 10, k=2.0), 0.5)
+
+
+def test_array_leaves_serialise_as_numbers():
+    s = jax.tree_util.tree_map(jnp.asarray, jaxlrs.cosine(0.5, 10, end=0.25))
+    data = jaxlrs.to_dict(s)
+    assert data["schedule"]["args"]["init"] == 0.5
+    assert jaxlrs.from_dict(json.loads(json.dumps(data))) == s
+
+
+def test_traced_leaves_are_refused():
+    def f(peak):
+        jaxlrs.to_dict(jaxlrs.cosine(peak, 10))
+        return peak
+
+    with pytest.raises(ValueError, match=r"schedule.init is a traced value"):
+        jax.jit(f)(1.0)
+
+
+def _wrap(node, **top):
+    return {"format": "jaxlrs", "version": 1, "schedule": node, **top}
+
+
+COSINE = {"name": "cosine", "args": {"init": 1.0, "steps": 10}}
+
+BAD = {
+    "not_a_dict": ("cosine(1.0, 10)", TypeError, "data must be a dict"),
+    "format": ({"format": "optax", "version": 1, "schedule": COSINE}, ValueError,
+               "data\\['format'\\] must be 'jaxlrs', got 'optax'"),
+    "no_version": ({"format": "jaxlrs", "schedule": COSINE}, ValueError,
+                   "data\\['version'\\] must be 1, got None"),
+    "newer": (_wrap(COSINE, version=2), ValueError, "is 2, written by a newer jaxlrs"),
+    "extra_key": (_wrap(COSINE, comment="x"), ValueError, "unknown top-level keys \\['comment'\\]"),
+    "no_schedule": ({"format": "jaxlrs", "version": 1}, ValueError, "has no 'schedule'"),
+    "unknown_name": (_wrap({"name": "cosinus", "args": {}}), ValueError,
+                     "schedule.name: 'cosinus' is not a jaxlrs constructor"),
+    "unknown_param": (_wrap({"name": "cosine", "args": {"init": 1.0, "steps": 10, "x": 1}}),
+                      ValueError, "cosine\\(\\) has no parameter 'x' \\(parameters: init, steps"),
+    "missing_param": (_wrap({"name": "cosine", "args": {"init": 1.0}}), ValueError,
+                      "schedule: .*missing 1 required positional argument: 'steps'"),
+    "bad_value": (_wrap({"name": "warmup", "args": {"schedule": COSINE, "steps": -1}}),
+                  ValueError, "schedule: warmup\\(\\): steps must be a non-negative integer"),
+    "nested_bad": (_wrap({"name": "warmup", "args": {
+                       "schedule": {"name": "cosine", "args": {"init": "1", "steps": 10}},
+                       "steps": 5}}),
+                   ValueError, "schedule.args.schedule: cosine\\(\\): init must be a finite"),
+    "bad_node_keys": (_wrap({"name": "cosine", "args": {}, "extra": 1}), ValueError,
+                      "exactly the keys 'name' and 'args'"),
+    "args_not_object": (_wrap({"name": "cosine", "args": [1.0, 10]}), ValueError,
+                        "schedule.args must be an object"),
+    "bad_leaf": (_wrap({"name": "constant", "args": {"value": {1.0}}}), ValueError,
+                 "schedule.args.value must be a number"),
+    "variadic_not_list": (_wrap({"name": "minimum", "args": {"schedules": 1.0}}), ValueError,
+                          "schedule.args.schedules must be a list"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("data, error, message", BAD.values(), ids=BAD.keys())
+def test_bad_input_is_refused_clearly(data, error, message):
+    with pytest.raises(error, match=message):
+        jaxlrs.from_dict(data)
+
+
+def test_deep_nesting_is_refused():
+    node = COSINE
+    for _ in range(150):
+        node = {"name": "shift", "args": {"schedule": node, "steps": 1}}
+    with pytest.raises(ValueError, match="nesting deeper than 100"):
+        jaxlrs.from_dict(_wrap(node))
+
+
+def test_to_dict_refuses_non_schedules():
+    with pytest.raises(TypeError, match="schedule must be a jaxlrs Schedule"):
+        jaxlrs.to_dict(lambda t: t)
