@@ -1,5 +1,6 @@
 """jaxlrs: exact, composable, jittable learning-rate schedules for JAX and Optax."""
 
+from . import compat as compat
 from ._combinators import arithmetic as arithmetic
 from ._combinators import clip as clip
 from ._combinators import cooldown as cooldown
@@ -55,6 +56,7 @@ __all__ = [
     "Schedule",
     "arithmetic",
     "clip",
+    "compat",
     "constant",
     "cooldown",
     "cosine",
