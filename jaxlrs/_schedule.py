@@ -142,12 +142,15 @@ class Schedule:
       hyperparameters compare and hash equal; schedules pickle.
     * ``+ - * /`` with numbers or schedules build new schedules.
 
-    Called outside any JAX transformation, a schedule evaluates through one cached
-    jitted function per structure (a few tens of microseconds a call); inside ``jit``,
-    ``vmap``, ``grad`` or ``scan`` it is traced inline.
+    A call evaluates through one cached jitted function per structure, with the
+    hyperparameters as its arguments (a few tens of microseconds a call outside any
+    transformation). Under ``vmap`` and ``grad`` the same function is transformed, so
+    ``s(steps)`` and ``jax.vmap(s)(steps)`` agree bit for bit; inside an outer ``jit`` or
+    ``scan`` it is compiled into the caller, where XLA may fold concrete hyperparameters as
+    constants (results can then differ in the last bit).
     """
 
-    __slots__ = ("_args", "_name")
+    __slots__ = ("__weakref__", "_args", "_name")
     _name: str
     _args: dict[str, Any]
 
@@ -184,9 +187,9 @@ class Schedule:
     def __call__(self, step: Any) -> Array:
         if isinstance(step, int) and not isinstance(step, bool) and abs(step) > _time.index_max():
             step = float(step)
-        leaves = jax.tree_util.tree_leaves(self)
-        if _is_tracer(step) or any(_is_tracer(x) for x in leaves):
-            return self._evaluate(step)
+        # Always through the one jitted function (also under vmap/grad, and nested inside
+        # an outer jit), so that s(steps) and jax.vmap(s)(steps) run the same compiled code
+        # and agree bit for bit (op-by-op eager evaluation rounds differently).
         return _evaluate_jitted(self, step)
 
     # -- pytree -------------------------------------------------------------------------
