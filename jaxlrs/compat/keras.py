@@ -214,17 +214,21 @@ def _polynomial_decay(
         return body._apply(time)
     init, end = value(initial_learning_rate), value(end_learning_rate)
     steps = _time.count(decay_steps)
-    # The horizon is the first multiple of decay_steps at or above t (decay_steps at t = 0).
+    # The horizon is k * decay_steps, k = max(1, ceil(t / decay_steps)); with
+    # r = t - (k - 1) * decay_steps in (0, decay_steps], the remaining count
+    # k * decay_steps - t = decay_steps - r is an exact integer.
+    f = _time.float_dtype()
     q = _time.floordiv(time, steps)
     if time.exact:
         rest = _time.minus(time, q * steps)
         inside = rest.n > 0
+        _, left = _time.ramp(rest, steps)
     else:
-        inside = _time.to_float(time) > q.astype(_time.float_dtype()) * steps.astype(
-            _time.float_dtype()
-        )
-    k = jnp.maximum(q + inside.astype(q.dtype), 1)
-    _, left = _time.ramp(time, k * steps)
+        r = _time.to_float(time) - q.astype(f) * steps.astype(f)
+        inside = r > 0
+        left = 1 - r / steps.astype(f)
+    k = jnp.maximum(q.astype(f) + inside.astype(f), 1.0)
+    left = jnp.where(inside, left / k, jnp.where(q > 0, 0.0, 1.0))
     return end + (init - end) * safe_pow(left, value(power))
 
 
