@@ -69,23 +69,32 @@ def _steps(fn: str, num_warmup_steps: Any, num_training_steps: Any) -> tuple[Any
 def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
     """``(1 + cos(2 pi num_cycles u / length)) / 2`` at local step ``u``, not clamped.
 
-    For ``num_cycles == 0.5`` (the default, checked at run time so it may be traced) the
-    half-period index and the position inside it are exact integers; other values compute
+    When ``m = 2 num_cycles`` is a whole number (0.5, the default, 1, 1.5, ...; checked at
+    run time, so it may be traced) this is ``(1 + cos(pi v / length)) / 2`` with the
+    integer ``v = m u mod 2 length``: the phase is exact at any step. Other values compute
     the phase in floating point."""
-    exact = periodic_cosine(local, length)
     f = _time.float_dtype()
-    q = _time.floordiv(local, length)
+    n = _time.count(length)
+    q = _time.floordiv(local, n)
     if local.exact:
-        rest = _time.minus(local, q * _time.count(length))
+        rest = _time.minus(local, q * n)
     else:
-        n = _time.count(length).astype(f)
-        rest = Time(jnp.clip(_time.to_float(local) - q.astype(f) * n, 0, n))
-    done, _ = _time.ramp(rest, length)
+        nf = n.astype(f)
+        rest = Time(jnp.clip(_time.to_float(local) - q.astype(f) * nf, 0, nf))
+    done, _ = _time.ramp(rest, n)
     nc = value(num_cycles)
     whole = nc * q.astype(f)
     x = (whole - jnp.floor(whole)) + nc * done
     x = x - jnp.floor(x)
-    return jnp.where(nc == 0.5, exact, half_cos(1 - 2 * x))
+    approx = half_cos(1 - 2 * x)
+    if not (local.exact and local.d is None and _time.is_int(n)):
+        return approx
+    m = 2 * nc
+    period = 2 * n
+    whole_m = (m == jnp.round(m)) & (m * period.astype(f) < _time.index_max())
+    mi = jnp.where(whole_m, jnp.round(m), 0.0).astype(n.dtype)
+    v = (mi * (local.n % period)) % period
+    return jnp.where(whole_m, periodic_cosine(Time(v), n), approx)
 
 
 # -- constant / linear / polynomial --------------------------------------------------------
@@ -248,8 +257,9 @@ def get_cosine_schedule_with_warmup(
 
     **Not clamped past T**, as in Hugging Face: with the default ``num_cycles=0.5`` the
     rate reaches 0 at ``T`` and rises again after it (back to ``peak`` at
-    ``2 T - W``). With ``num_cycles=0.5`` the position in the period is exact at any step;
-    other values compute the phase in floating point.
+    ``2 T - W``). When ``2 * num_cycles`` is a whole number (0.5, 1, 1.5, ...) the
+    position in the period is exact at any step; other values compute the phase in
+    floating point (accurate to 1e-7 of ``peak`` in absolute terms).
 
     Args:
         peak: the optimizer's learning rate.
