@@ -65,6 +65,11 @@ def _noise(
 
 def _key(fn: str, key: Any) -> Any:
     """An int seed, or a threefry key as a pair of int32 words (so it prints and parses)."""
+    if check.is_traced(key) and np.shape(key) == () and jnp.issubdtype(key.dtype, jnp.integer):
+        return key
+    if isinstance(key, (jax.Array, np.ndarray)) and np.shape(key) == ():
+        if jnp.issubdtype(key.dtype, jnp.integer):
+            key = int(key)
     if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
         key = int(key)
         if not 0 <= key <= 2**31 - 1:
