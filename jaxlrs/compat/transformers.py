@@ -94,7 +94,9 @@ def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
     whole_m = (m == jnp.round(m)) & (m * period.astype(f) < _time.index_max())
     mi = jnp.where(whole_m, jnp.round(m), 0.0).astype(n.dtype)
     v = (mi * (local.n % period)) % period
-    return jnp.where(whole_m, periodic_cosine(Time(v), n), approx)
+    exact = periodic_cosine(Time(v), n)
+    # The exact value, with the gradient (in num_cycles) of the float formula.
+    return jnp.where(whole_m, approx + jax.lax.stop_gradient(exact - approx), approx)
 
 
 # -- constant / linear / polynomial --------------------------------------------------------

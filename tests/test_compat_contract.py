@@ -1,0 +1,177 @@
+"""The schedule contract for the compat constructors: traced hyperparameters (jit and vmap
+over values and step counts, grad over values, no NaN gradients), and precision at large
+steps against float64 formulas. No peer library is needed here."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxlrs.compat import keras as ks
+from jaxlrs.compat import torch as lrs
+from jaxlrs.compat import transformers as hf
+
+STEPS = jnp.arange(0, 120, 7)
+
+
+# (id, build(x) -> schedule, concrete x values, kind of x)
+TRACED = [
+    (
+        "torch-onecycle-peak",
+        lambda x: lrs.OneCycleLR(x, 100, three_phase=True),
+        [0.5, 2.0],
+        "value",
+    ),
+    (
+        "torch-onecycle-steps",
+        lambda x: lrs.OneCycleLR(1.0, x, anneal_strategy="linear"),
+        [60, 90],
+        "count",
+    ),
+    ("torch-cosine-tmax", lambda x: lrs.CosineAnnealingLR(0.1, x, 0.01), [10, 25], "count"),
+    (
+        "torch-cyclic-gamma",
+        lambda x: lrs.CyclicLR(0.1, 1.0, 4, mode="exp_range", gamma=x),
+        [0.9, 0.99],
+        "value",
+    ),
+    ("torch-restarts-t0", lambda x: lrs.CosineAnnealingWarmRestarts(0.1, x, 2), [5, 9], "count"),
+    (
+        "torch-sequential-milestone",
+        lambda x: lrs.SequentialLR(
+            [lrs.LinearLR(0.1, 0.1, 1.0, 5), lrs.ExponentialLR(0.1, 0.95)], [x]
+        ),
+        [5, 30],
+        "count",
+    ),
+    (
+        "torch-chained-base",
+        lambda x: lrs.ChainedScheduler([lrs.ConstantLR(x, 0.5, 4), lrs.StepLR(x, 10, 0.5)]),
+        [0.1, 0.3],
+        "value",
+    ),
+    (
+        "keras-cosine-warmup",
+        lambda x: ks.CosineDecay(0.0, 80, 0.1, warmup_target=x, warmup_steps=20),
+        [0.1, 1.0],
+        "value",
+    ),
+    (
+        "keras-polynomial-cycle",
+        lambda x: ks.PolynomialDecay(1.0, x, 0.01, 0.5, cycle=True),
+        [15, 40],
+        "count",
+    ),
+    (
+        "keras-restarts-alpha",
+        lambda x: ks.CosineDecayRestarts(1.0, 10, 2.0, 0.5, x),
+        [0.0, 0.2],
+        "value",
+    ),
+    (
+        "hf-cosine-warmup",
+        lambda x: hf.get_cosine_schedule_with_warmup(1.0, x, 100),
+        [0, 20],
+        "count",
+    ),
+    (
+        "hf-cosine-cycles",
+        lambda x: hf.get_cosine_schedule_with_warmup(1.0, 10, 100, x),
+        [0.5, 0.7],
+        "value",
+    ),
+    (
+        "hf-wsd-ratio",
+        lambda x: hf.get_wsd_schedule(1.0, 10, 20, 100, decay_type="1-sqrt", min_lr_ratio=x),
+        [0.0, 0.1],
+        "value",
+    ),
+    (
+        "hf-wsd-decay-steps",
+        lambda x: hf.get_wsd_schedule(1.0, 10, x, num_stable_steps=30),
+        [20, 50],
+        "count",
+    ),
+    ("hf-inverse-sqrt-warmup", lambda x: hf.get_inverse_sqrt_schedule(1.0, x), [0, 16], "count"),
+]
+
+
+def _array(xs, kind):
+    return jnp.asarray(xs, jnp.int32 if kind == "count" else jnp.float32)
+
+
+@pytest.mark.parametrize(
+    ("build", "xs", "kind"), [c[1:] for c in TRACED], ids=[c[0] for c in TRACED]
+)
+def test_jit_and_vmap_over_hyperparameters(build, xs, kind):
+    eager = np.stack([np.asarray(build(x)(STEPS)) for x in xs])
+    f = jax.jit(lambda x: build(x)(STEPS))
+    jitted = np.stack([np.asarray(f(x)) for x in _array(xs, kind)])
+    vmapped = np.asarray(jax.jit(jax.vmap(lambda x: build(x)(STEPS)))(_array(xs, kind)))
+    np.testing.assert_allclose(jitted, eager, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(vmapped, eager, rtol=1e-6, atol=1e-9)
+
+
+VALUE_CASES = [c for c in TRACED if c[3] == "value"]
+
+
+@pytest.mark.parametrize(
+    ("build", "xs", "kind"), [c[1:] for c in VALUE_CASES], ids=[c[0] for c in VALUE_CASES]
+)
+def test_grad_over_values_is_finite_and_right(build, xs, kind):
+    x = float(xs[0])
+
+    @jax.jit
+    def grads(x):
+        total = jax.grad(lambda x: jnp.sum(build(x)(STEPS)))(x)
+        per_step = jax.vmap(jax.grad(lambda x, t: build(x)(t)), in_axes=(None, 0))(x, STEPS)
+        return total, per_step
+
+    g, per_step = grads(x)
+    assert math.isfinite(float(g))
+    assert np.all(np.isfinite(np.asarray(per_step)))
+    h = 1e-3 * max(abs(x), 1.0)
+    fd = (float(jnp.sum(build(x + h)(STEPS))) - float(jnp.sum(build(x - h)(STEPS)))) / (2 * h)
+    assert float(g) == pytest.approx(fd, rel=2e-2, abs=2e-3)
+
+
+def test_precision_near_2_24_and_1e9():
+    """Closed forms against float64 formulas where the peer's closed form defines them."""
+    t = np.array([2**24 - 1, 2**24 + 1, 2**24 + 7, 10**9 - 1, 10**9 + 1], np.int64)
+    # CosineAnnealingLR: periodic with period 2 * T_max.
+    s = lrs.CosineAnnealingLR(1.0, 999_983, eta_min=0.01)
+    expect = 0.01 + 0.99 * np.cos(np.pi * (t % (2 * 999_983)) / (2 * 999_983)) ** 2
+    np.testing.assert_allclose(s(t), expect, rtol=2e-6)
+    # CyclicLR, asymmetric, triangular2 amplitude.
+    c = lrs.CyclicLR(0.0, 1.0, 3_000_017, 5_000_011, mode="triangular2")
+    total = 3_000_017 + 5_000_011
+    r = t % total
+    tri = np.where(r <= 3_000_017, r / 3_000_017, (total - r) / 5_000_011)
+    np.testing.assert_allclose(c(t), tri * 0.5 ** (t // total), rtol=2e-6, atol=1e-30)
+    # Keras PiecewiseConstantDecay: right-closed at boundaries beyond 2**24.
+    p = ks.PiecewiseConstantDecay([2**24, 10**9 - 1], [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(p(t), [1.0, 2.0, 2.0, 2.0, 3.0])
+    # Hugging Face linear decay: the remaining count T - t is exact near the end.
+    lin = hf.get_linear_schedule_with_warmup(1.0, 1_000, 10**9 + 2)
+    np.testing.assert_allclose(lin(t[-2:]), (10**9 + 2 - t[-2:]) / (10**9 + 2 - 1_000), rtol=2e-6)
+    # Keras CosineDecay near the end of a long decay: sin form, not (1 + cos) / 2.
+    k = ks.CosineDecay(1.0, 10**9)
+    np.testing.assert_allclose(
+        k(t[-2:]),
+        np.sin(0.5 * np.pi * (10**9 - np.minimum(t[-2:], 10**9)) / 10**9) ** 2,
+        rtol=2e-6,
+        atol=1e-30,
+    )
+
+
+def test_elementwise_shapes():
+    s = lrs.OneCycleLR(1.0, 50)
+    grid = jnp.arange(12).reshape(3, 4)
+    np.testing.assert_array_equal(
+        np.asarray(s(grid)), np.asarray(jax.vmap(s)(grid.ravel())).reshape(3, 4)
+    )
+    assert s(grid).dtype == jnp.float32
