@@ -394,7 +394,7 @@ def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -
     elif name == "stretch":
         child(a["schedule"], 0, a["factor"])
     elif name == "cycle":
-        _cycle_marks(a, add, child, end)
+        _cycle_marks(a, add, child, end, marks)
     elif name in ("arithmetic", "minimum", "maximum"):
         for c in (a["left"], a["right"]) if name == "arithmetic" else a["schedules"]:
             child(c)
@@ -406,12 +406,12 @@ def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -
             _walk(body, offset, scale, end, marks)
 
 
-def _cycle_marks(a: dict[str, Any], add: Any, child: Any, end: float) -> None:
+def _cycle_marks(a: dict[str, Any], add: Any, child: Any, end: float, marks: _Marks) -> None:
     period, mult, limit = a["period"], a["period_mult"], a["limit"]
     if not _concrete(period, mult) or not (limit is None or _concrete(limit)):
         return
     start, factor, i = 0, 1, 0
-    while start < end:
+    while start < end and not marks.full:
         if i:
             add(start)
         if limit is not None and i >= limit:
