@@ -62,10 +62,11 @@ def _kind_name(func: ast.expr) -> str:
 
 
 def takes_function(name: str) -> bool:
-    """Whether schedules of this kind hold a Python function (``from_fn``, ``LambdaLR``),
-    which no text or JSON can rebuild."""
+    """Whether schedules of this kind always hold a Python function (a required function
+    parameter: ``from_fn``, ``LambdaLR``), which no text or JSON can rebuild. (An optional
+    function argument, such as ``CyclicLR``'s ``scale_fn``, is refused where it appears.)"""
     params = kinds()[name].signature.parameters.values()
-    return any("Callable" in str(p.annotation) for p in params)
+    return any("Callable" in str(p.annotation) and p.default is p.empty for p in params)
 
 
 def _number(node: ast.AST, x: Any) -> Any:

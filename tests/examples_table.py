@@ -23,7 +23,7 @@ from jaxlrs._schedule import Schedule, kinds
 for _mod in ("jaxlrs.compat.torch", "jaxlrs.compat.keras", "jaxlrs.compat.transformers"):
     try:
         _found = importlib.util.find_spec(_mod) is not None
-    except ImportError:  # TEMP while compat is being written
+    except ModuleNotFoundError:
         _found = False
     if _found:
         importlib.import_module(_mod)  # registers the compat constructors
@@ -72,6 +72,7 @@ ENTRIES: list[tuple[str, str, Build]] = [
     ("tanh_decay", "tanh_decay", lambda j: j.tanh_decay(1.0, 100, end=0.1, lower=-6.0)),
     ("rex", "rex", lambda j: j.rex(1.0, 100, end=0.1)),
     ("inverse_sqrt", "inverse_sqrt", lambda j: j.inverse_sqrt(1e-3, 100)),
+    ("inverse_sqrt", "inverse_sqrt_timescale", lambda j: j.inverse_sqrt(1e-3, 100, timescale=50.0)),
     ("noam", "noam", lambda j: j.noam(512, 4000)),
     ("rsqrt", "rsqrt", lambda j: j.rsqrt(0.01)),
     ("slanted_triangular", "slanted_triangular", lambda j: j.slanted_triangular(0.01, 1000)),
@@ -127,6 +128,7 @@ ENTRIES: list[tuple[str, str, Build]] = [
         lambda j: j.warmup_cosine(1.0, 10, 110, init=0.1, end=0.01, exponent=2.0, shape="cosine"),
     ),
     ("warmup_constant", "warmup_constant", lambda j: j.warmup_constant(1.0, 10)),
+    ("warmup_constant", "warmup_constant_end", lambda j: j.warmup_constant(1.0, 10, 50, end=0.5)),
     ("warmup_linear", "warmup_linear", lambda j: j.warmup_linear(1.0, 10, 100, end=0.1)),
     ("warmup_polynomial", "warmup_polynomial", lambda j: j.warmup_polynomial(1.0, 10, 100)),
     ("warmup_exponential", "warmup_exponential", lambda j: j.warmup_exponential(1.0, 10, 100)),
@@ -134,7 +136,168 @@ ENTRIES: list[tuple[str, str, Build]] = [
     ("cyclic", "cyclic", lambda j: j.cyclic(0.1, 1.0, 20, mode="triangular2")),
     ("one_cycle", "one_cycle", lambda j: j.one_cycle(1e-2, 1000, three_phase=True)),
     ("wsd", "wsd", lambda j: j.wsd(1e-3, 100, 1000, 200)),
+    ("wsd", "wsd_options", lambda j: j.wsd(1.0, 10, 100, 20, shape="cosine", end=0.1)),
     ("lr_range", "lr_range", lambda j: j.lr_range(1e-6, 1.0, 100)),
+    # compat: PyTorch (base_lr first, for the optimizer's lr)
+    ("compat.torch.StepLR", "torch_StepLR", lambda j: j.compat.torch.StepLR(0.05, 3, gamma=0.5)),
+    (
+        "compat.torch.MultiStepLR",
+        "torch_MultiStepLR",
+        lambda j: j.compat.torch.MultiStepLR(0.05, [2, 5, 9]),
+    ),
+    (
+        "compat.torch.ConstantLR",
+        "torch_ConstantLR",
+        lambda j: j.compat.torch.ConstantLR(0.05, factor=0.5, total_iters=4),
+    ),
+    ("compat.torch.LinearLR", "torch_LinearLR", lambda j: j.compat.torch.LinearLR(0.05)),
+    (
+        "compat.torch.ExponentialLR",
+        "torch_ExponentialLR",
+        lambda j: j.compat.torch.ExponentialLR(0.05, 0.9),
+    ),
+    (
+        "compat.torch.PolynomialLR",
+        "torch_PolynomialLR",
+        lambda j: j.compat.torch.PolynomialLR(0.05, total_iters=5, power=0.9),
+    ),
+    (
+        "compat.torch.CosineAnnealingLR",
+        "torch_CosineAnnealingLR",
+        lambda j: j.compat.torch.CosineAnnealingLR(0.05, 10, eta_min=0.001),
+    ),
+    (
+        "compat.torch.CosineAnnealingWarmRestarts",
+        "torch_CosineAnnealingWarmRestarts",
+        lambda j: j.compat.torch.CosineAnnealingWarmRestarts(0.05, 10, T_mult=2),
+    ),
+    (
+        "compat.torch.CyclicLR",
+        "torch_CyclicLR",
+        lambda j: j.compat.torch.CyclicLR(1.0, 5.0, step_size_up=4, mode="triangular2"),
+    ),
+    (
+        "compat.torch.CyclicMomentum",
+        "torch_CyclicMomentum",
+        lambda j: j.compat.torch.CyclicMomentum(1.0, 5.0, step_size_up=4, step_size_down=6),
+    ),
+    (
+        "compat.torch.OneCycleLR",
+        "torch_OneCycleLR",
+        lambda j: j.compat.torch.OneCycleLR(
+            25.0, 10, final_div_factor=2.0, anneal_strategy="linear"
+        ),
+    ),
+    (
+        "compat.torch.OneCycleMomentum",
+        "torch_OneCycleMomentum",
+        lambda j: j.compat.torch.OneCycleMomentum(
+            1.0, epochs=3, steps_per_epoch=10, three_phase=True
+        ),
+    ),
+    (
+        "compat.torch.SequentialLR",
+        "torch_SequentialLR",
+        lambda j: j.compat.torch.SequentialLR(
+            [j.compat.torch.LinearLR(0.05), j.compat.torch.ExponentialLR(0.05, 0.9)], [5]
+        ),
+    ),
+    (
+        "compat.torch.ChainedScheduler",
+        "torch_ChainedScheduler",
+        lambda j: j.compat.torch.ChainedScheduler(
+            [j.compat.torch.ConstantLR(0.05), j.compat.torch.ExponentialLR(0.05, 0.9)]
+        ),
+    ),
+    # compat: Keras
+    (
+        "compat.keras.ExponentialDecay",
+        "keras_ExponentialDecay",
+        lambda j: j.compat.keras.ExponentialDecay(0.1, 10, 0.5, staircase=True),
+    ),
+    (
+        "compat.keras.PiecewiseConstantDecay",
+        "keras_PiecewiseConstantDecay",
+        lambda j: j.compat.keras.PiecewiseConstantDecay([100, 110, 120], [1.0, 0.1, 0.01, 0.001]),
+    ),
+    (
+        "compat.keras.PolynomialDecay",
+        "keras_PolynomialDecay",
+        lambda j: j.compat.keras.PolynomialDecay(0.1, 10, power=2.0, cycle=True),
+    ),
+    (
+        "compat.keras.InverseTimeDecay",
+        "keras_InverseTimeDecay",
+        lambda j: j.compat.keras.InverseTimeDecay(0.1, 10, 0.5),
+    ),
+    (
+        "compat.keras.CosineDecay",
+        "keras_CosineDecay",
+        lambda j: j.compat.keras.CosineDecay(
+            0.0, 100, alpha=0.1, warmup_target=0.1, warmup_steps=10
+        ),
+    ),
+    (
+        "compat.keras.CosineDecayRestarts",
+        "keras_CosineDecayRestarts",
+        lambda j: j.compat.keras.CosineDecayRestarts(0.1, 10, m_mul=0.5, name="restarts"),
+    ),
+    # compat: Hugging Face transformers
+    (
+        "compat.transformers.get_constant_schedule",
+        "hf_constant",
+        lambda j: j.compat.transformers.get_constant_schedule(10.0),
+    ),
+    (
+        "compat.transformers.get_constant_schedule_with_warmup",
+        "hf_constant_warmup",
+        lambda j: j.compat.transformers.get_constant_schedule_with_warmup(10.0, 2),
+    ),
+    (
+        "compat.transformers.get_linear_schedule_with_warmup",
+        "hf_linear",
+        lambda j: j.compat.transformers.get_linear_schedule_with_warmup(10.0, 2, 10),
+    ),
+    (
+        "compat.transformers.get_cosine_schedule_with_warmup",
+        "hf_cosine",
+        lambda j: j.compat.transformers.get_cosine_schedule_with_warmup(
+            10.0, 2, 10, num_cycles=1.5
+        ),
+    ),
+    (
+        "compat.transformers.get_cosine_with_hard_restarts_schedule_with_warmup",
+        "hf_hard_restarts",
+        lambda j: j.compat.transformers.get_cosine_with_hard_restarts_schedule_with_warmup(
+            10.0, 2, 10, num_cycles=2
+        ),
+    ),
+    (
+        "compat.transformers.get_polynomial_decay_schedule_with_warmup",
+        "hf_polynomial",
+        lambda j: j.compat.transformers.get_polynomial_decay_schedule_with_warmup(
+            10.0, 2, 10, power=2.0
+        ),
+    ),
+    (
+        "compat.transformers.get_inverse_sqrt_schedule",
+        "hf_inverse_sqrt",
+        lambda j: j.compat.transformers.get_inverse_sqrt_schedule(10.0, 2),
+    ),
+    (
+        "compat.transformers.get_cosine_with_min_lr_schedule_with_warmup",
+        "hf_cosine_min_lr",
+        lambda j: j.compat.transformers.get_cosine_with_min_lr_schedule_with_warmup(
+            10.0, 2, 10, min_lr_rate=0.1
+        ),
+    ),
+    (
+        "compat.transformers.get_wsd_schedule",
+        "hf_wsd",
+        lambda j: j.compat.transformers.get_wsd_schedule(
+            10.0, 2, 3, num_training_steps=10, decay_type="1-sqrt", min_lr_ratio=0.1
+        ),
+    ),
 ]
 
 FUNCTION_ENTRIES: list[tuple[str, str, Build]] = [

@@ -153,3 +153,15 @@ def test_deep_nesting_is_refused():
 def test_to_dict_refuses_non_schedules():
     with pytest.raises(TypeError, match="schedule must be a jaxlrs Schedule"):
         jaxlrs.to_dict(lambda t: t)
+
+
+def test_optional_function_arguments_are_refused_where_they_appear():
+    from examples_table import halve
+
+    cyclic = pytest.importorskip("jaxlrs.compat.torch").CyclicLR
+    s = cyclic(0.1, 1.0, step_size_up=4, scale_fn=halve)
+    with pytest.raises(ValueError, match=r"schedule.scale_fn is a Python function"):
+        jaxlrs.to_dict(s)
+    with pytest.raises(ValueError, match="attribute access is not allowed"):
+        jaxlrs.parse(repr(s))
+    assert jaxlrs.parse(repr(cyclic(0.1, 1.0, step_size_up=4))) == cyclic(0.1, 1.0, step_size_up=4)
