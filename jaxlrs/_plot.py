@@ -87,10 +87,10 @@ def plot(
         fig = figure.Figure(figsize=(8, 4.5), layout="constrained")
         ax = fig.add_subplot()
     for label, s in items:
-        bounds = phases(s, n) if marks else ()
+        bounds = phases(s, n)
         x = sample_steps(n, points, bounds)
         (line,) = ax.plot(x, evaluate(s, x), label=label, linewidth=1.5)
-        for b in bounds[:100]:
+        for b in bounds[:100] if marks else ():
             ax.axvline(b, color=line.get_color(), linestyle=":", linewidth=0.8, alpha=0.6)
     if log:
         ax.set_yscale("log")
