@@ -29,6 +29,7 @@ import argparse
 import math
 
 import jax.numpy as jnp
+import numpy as np
 
 import jaxlrs
 
@@ -107,39 +108,42 @@ SCHEDULES: dict[str, tuple[jaxlrs.Schedule, str]] = {
 """Name -> (jaxlrs schedule, the tutorial's formula or class)."""
 
 TABLE_STEPS = (0, 100, 250, 500, 750, 1000, 1250, 1499)
+STEPS = 1500
 
 
-def table() -> str:
-    steps = jnp.asarray(TABLE_STEPS)
-    width = max(len(name) for name in SCHEDULES)
+def curves(steps: int = STEPS) -> dict[str, np.ndarray]:
+    """Every schedule at steps ``0 .. steps - 1`` (one jitted evaluation each)."""
+    t = jnp.arange(steps)
+    return {name: np.asarray(schedule(t)) for name, (schedule, _) in SCHEDULES.items()}
+
+
+def table(values: dict[str, np.ndarray]) -> str:
+    width = max(len(name) for name in values)
     head = f"{'schedule':<{width}} " + " ".join(f"{t:>9}" for t in TABLE_STEPS)
     rows = [head, "-" * len(head)]
-    for name, (schedule, _) in SCHEDULES.items():
-        values = schedule(steps).tolist()
-        rows.append(f"{name:<{width}} " + " ".join(f"{v:>9.4g}" for v in values))
+    for name, curve in values.items():
+        row = curve[list(TABLE_STEPS)].tolist()
+        rows.append(f"{name:<{width}} " + " ".join(f"{v:>9.4g}" for v in row))
     return "\n".join(rows)
 
 
-def plot(path: str, steps: int = 1500) -> None:
+def plot(values: dict[str, np.ndarray], path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(SCHEDULES)
     cols = 4
-    rows = math.ceil(len(names) / cols)
+    rows = math.ceil(len(values) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.6 * rows), squeeze=False)
-    t = jnp.arange(steps)
-    for ax, name in zip(axes.flat, names, strict=False):
-        values = SCHEDULES[name][0](t)
-        ax.plot(t, values, lw=1.2)
-        positive = values[values > 0]
+    for ax, (name, curve) in zip(axes.flat, values.items(), strict=False):
+        ax.plot(np.arange(curve.shape[0]), curve, lw=1.2)
+        positive = curve[curve > 0]
         if positive.size and positive.max() > 1e6 * positive.min():
             ax.set_yscale("log")
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(names) :]:
+    for ax in list(axes.flat)[len(values) :]:
         ax.axis("off")
     fig.suptitle("The seed tutorials' schedules in jaxlrs (step t = the tutorials' iteration)")
     fig.tight_layout()
@@ -151,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("png", nargs="?", default="seed_tutorials.png", help="picture to write")
     args = parser.parse_args(argv)
-    print(table())
+    values = curves()
+    print(table(values))
     print()
     for name, (schedule, source) in SCHEDULES.items():
         print(f"{name}: {schedule!r}  # {source}")
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         print("\nmatplotlib is not installed (pip install 'jaxlrs[plot]'): no picture written")
         return
-    plot(args.png)
+    plot(values, args.png)
     print(f"\nwrote {args.png}")
 
 
