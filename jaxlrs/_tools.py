@@ -134,7 +134,7 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
                     schedule, np.arange(start, start + m, dtype=np.int64), chunk=chunk
                 )
         return out
-    if isinstance(steps, Schedule) or isinstance(steps, (str, bytes)):
+    if isinstance(steps, (Schedule, str, bytes, bool, np.bool_)):
         raise TypeError(f"{fn}(): steps must be an integer or an array of steps, got {steps!r}")
     arr = _host_steps(np.asarray(steps))
     flat = arr.ravel()

@@ -67,8 +67,9 @@ def test_evaluate_compiles_once_per_structure():
     "steps, error, message",
     [(-1, ValueError, "steps must be a non-negative integer, got -1"),
      (np.array(["a"]), TypeError, "steps must be integers or floats"),
-     ("10", TypeError, "steps must be an integer or an array of steps")],
-    ids=["negative", "strings", "text"],
+     ("10", TypeError, "steps must be an integer or an array of steps"),
+     (True, TypeError, "steps must be an integer or an array of steps")],
+    ids=["negative", "strings", "text", "bool"],
 )  # fmt: skip
 def test_evaluate_bad_steps(steps, error, message):
     with pytest.raises(error, match=message):
