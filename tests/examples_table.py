@@ -15,6 +15,7 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 
 import jaxlrs
@@ -114,6 +115,7 @@ ENTRIES: list[tuple[str, str, Build]] = [
         "noise",
         lambda j: j.noise(j.cosine(1.0, 100), 42, pct=0.5, kind="uniform", start=10),
     ),
+    ("noise", "noise_key", lambda j: j.noise(j.constant(2.0), jax.random.key(7))),
     # recipes
     ("sgdr", "sgdr", lambda j: j.sgdr(1e-3, 1_000)),
     (
