@@ -1,5 +1,9 @@
 """Cyclic and one-cycle recipes: Smith's cyclical learning rates, 1cycle, ULMFiT's slanted
-triangle and the learning-rate range test."""
+triangle and the learning-rate range test.
+
+Hyperparameters are validated when concrete; traced ones (inside ``jit``, ``vmap``,
+``grad``) cannot be inspected and are not checked.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Decays with their own closed form: hyperbolic tangent (timm) and REX."""
+"""Decays with their own closed form: hyperbolic tangent (timm) and REX.
+
+Hyperparameters are validated when concrete; traced ones (inside ``jit``, ``vmap``,
+``grad``) cannot be inspected and are not checked.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Multiplicative learning-rate noise that is a pure function of ``(key, step)``."""
+"""Multiplicative learning-rate noise that is a pure function of ``(key, step)``.
+
+Hyperparameters are validated when concrete; traced ones (inside ``jit``, ``vmap``,
+``grad``) cannot be inspected and are not checked.
+"""
 
 from __future__ import annotations
 

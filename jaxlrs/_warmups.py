@@ -4,6 +4,9 @@ schedules of Transformer training (``inverse_sqrt``, ``noam``, ``rsqrt``).
 Every ``warmup_*`` takes ``(peak, warmup, steps, init=0.0, end=0.0, ...)``: it ramps from
 ``init`` to ``peak`` over ``warmup`` steps along ``shape``, then decays from ``peak`` to
 ``end``, which it reaches at step ``steps`` (the total, warmup included) and holds.
+
+Hyperparameters are validated when concrete; traced ones (inside ``jit``, ``vmap``,
+``grad``) cannot be inspected and are not checked.
 """
 
 from __future__ import annotations

@@ -409,6 +409,16 @@ LARGE: dict[str, tuple[jaxlrs.Schedule, Callable[[np.ndarray], np.ndarray], np.n
         _near(2**24, BIG - 100, BIG),
     ),
     "rex": (jaxlrs.rex(1.0, BIG), lambda t: o_rex(t, 1.0, BIG), _near(2**25, BIG - 100, BIG)),
+    "cosine_k": (
+        jaxlrs.cosine(1.0, BIG, k=2.0),
+        lambda t: o_cosine_k(t, 1.0, BIG, k=2.0),
+        _near(2**24, 2**25),
+    ),
+    "lr_range": (
+        jaxlrs.lr_range(1e-6, 1.0, BIG),
+        lambda t: o_lr_range(t, 1e-6, 1.0, BIG),
+        _near(2**24, BIG - 100, BIG),
+    ),
 }
 
 

@@ -324,6 +324,9 @@ def test_noise_window_keys_and_vmap():
     b = jaxlrs.noise(base, 2)(t)
     assert not np.any(a == b)
     np.testing.assert_array_equal(jaxlrs.noise(base, 3, pct=0.0)(t), np.full(100, 2.0))
+    # Steps at the top of the int32 range: still bounded, still different from each other.
+    top = np.asarray(jaxlrs.noise(base, 1)(t + (2**31 - 100)))
+    assert np.all(np.abs(top / 2.0 - 1) < 0.67) and len(np.unique(top)) == 100
     # A PRNG key works, prints as its two words, parses back, and draws as its seed.
     keyed = jaxlrs.noise(base, jax.random.key(2))
     assert repr(keyed) == "noise(constant(2.0), [0, 2])"
