@@ -146,7 +146,8 @@ def one_cycle(
 ) -> Schedule:
     """The 1cycle policy (Smith & Topin): up to ``peak``, then down far below the start.
 
-    With ``up = round(pct_start * steps)``, ``initial = peak / div_factor`` and
+    With ``up = round(pct_start * steps)`` (to the nearest step, ties to even, computed in
+    the float dtype), ``initial = peak / div_factor`` and
     ``final = initial / final_div_factor``: the value rises from ``initial`` at step 0 to
     ``peak`` at step ``up``, then falls to ``final`` at step ``steps`` and holds it. With
     ``three_phase``, it falls back to ``initial`` at step ``2 * up`` first, then to
