@@ -124,8 +124,10 @@ def _one_cycle(
     top = value(peak)
     initial = top / value(div_factor)
     bottom = initial / value(final_div_factor)
-    up = fraction_of(pct_start, steps, "round")
     total = count(steps)
+    # The last phase keeps at least one step, so the schedule always ends on ``final``.
+    cap = (total - 1) // 2 if three_phase else total - 1
+    up = jnp.minimum(fraction_of(pct_start, steps, "round"), cap)
     if three_phase:
         back = cooldown(constant(top), 0, up, initial, shape)
         body = cooldown(back, up, total - 2 * up, bottom, shape)
@@ -147,7 +149,8 @@ def one_cycle(
     """The 1cycle policy (Smith & Topin): up to ``peak``, then down far below the start.
 
     With ``up = round(pct_start * steps)`` (to the nearest step, ties to even, computed in
-    the float dtype), ``initial = peak / div_factor`` and
+    the float dtype; at most ``steps - 1``, or ``(steps - 1) // 2`` with ``three_phase``,
+    so that the last phase lasts at least one step), ``initial = peak / div_factor`` and
     ``final = initial / final_div_factor``: the value rises from ``initial`` at step 0 to
     ``peak`` at step ``up``, then falls to ``final`` at step ``steps`` and holds it. With
     ``three_phase``, it falls back to ``initial`` at step ``2 * up`` first, then to
@@ -205,8 +208,9 @@ def one_cycle(
 
 def _slanted_triangular(peak: Any, steps: Any, cut_frac: Any, ratio: Any) -> Schedule:
     low = value(peak) / value(ratio)
-    cut = fraction_of(cut_frac, steps, "floor")
-    return warmup(linear(peak, low, count(steps) - cut), cut, low)
+    total = count(steps)
+    cut = jnp.minimum(fraction_of(cut_frac, steps, "floor"), total - 1)
+    return warmup(linear(peak, low, total - cut), cut, low)
 
 
 @register(expands(_slanted_triangular))
@@ -215,8 +219,8 @@ def slanted_triangular(
 ) -> Schedule:
     """ULMFiT's slanted triangle: a short linear rise to ``peak``, a long linear decay.
 
-    With ``cut = floor(steps * cut_frac)`` and ``p = t / cut`` for ``t < cut``, else
-    ``p = (steps - t) / (steps - cut)`` (clamped at 0):
+    With ``cut = floor(steps * cut_frac)`` (at most ``steps - 1``), and ``p = t / cut`` for
+    ``t < cut``, else ``p = (steps - t) / (steps - cut)`` (clamped at 0):
     ``lr(t) = peak * (1 + p * (ratio - 1)) / ratio``. The value starts and ends at
     ``peak / ratio`` and holds it after ``steps``.
 

@@ -62,7 +62,7 @@ def o_one_cycle(
 ):
     init = peak / div
     low = init / final_div
-    up = float(np.round(pct_start * steps))
+    up = float(min(np.round(pct_start * steps), (steps - 1) // 2 if three else steps - 1))
     out = np.where(t < up, rise(shape, init, peak, t / max(up, 1)), np.nan)
     if three:
         mid = fall(shape, peak, init, progress(t, up, up))
@@ -72,7 +72,7 @@ def o_one_cycle(
 
 
 def o_slanted(t, peak, steps, cut_frac=0.1, ratio=32):
-    cut = math.floor(steps * cut_frac)
+    cut = min(math.floor(steps * cut_frac), steps - 1)
     p = np.where(t < cut, t / max(cut, 1), (steps - np.minimum(t, steps)) / (steps - cut))
     return peak * (1 + p * (ratio - 1)) / ratio
 
