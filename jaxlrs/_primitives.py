@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from . import _check as check
 from . import _time
-from ._curves import half_cos, safe_pow
+from ._curves import half_cos, half_cos_pair, safe_pow
 from ._schedule import Schedule, register
 from ._time import Time, count, ramp, value
 
@@ -138,7 +138,8 @@ def _cosine(time: Time, init: Any, steps: Any, end: Any, exponent: Any, k: Any) 
         done = jnp.where(done > 0, safe_done**k, 0.0)
     init, end = value(init), value(end)
     if _is_one(exponent):
-        return init * half_cos(left) + end * half_cos(done)
+        h_done, h_left = half_cos_pair(done, left)  # one sin for both
+        return init * h_left + end * h_done
     return end + (init - end) * safe_pow(half_cos(left), value(exponent))
 
 
