@@ -228,7 +228,7 @@ def _cycle_int(time: Time, period: Array, mult: Any) -> tuple[Array, Array, Arra
     """Cycle index ``i``, position ``u`` inside it, and the integer stretch ``m**i``."""
     n = time.n
     if isinstance(mult, int) and mult == 1:
-        i = n // period
+        i = _time.div(n, period)
         return i, n - i * period, None
     f = float_dtype()
     m = count(mult)
@@ -253,7 +253,7 @@ def _cycle_int(time: Time, period: Array, mult: Any) -> tuple[Array, Array, Arra
     um = m.astype(u)
     power = jnp.where(bump, jnp.where(power > top // um, top, power * um), power)
     # m == 1 at run time (a traced period_mult): plain division.
-    q = n // period
+    q = _time.div(n, period)
     i = jnp.where(one, q, i)
     s = jnp.where(one, (q * period).astype(u), s)
     power = jnp.where(one, jnp.ones((), u), power)

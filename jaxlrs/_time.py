@@ -139,6 +139,17 @@ def ramp(time: Time, length: Any) -> tuple[Array, Array]:
     return jnp.where(ok, done, fdone), jnp.where(ok, left, fleft)
 
 
+def div(n: Array, length: Array) -> Array:
+    """``n // length`` for integers ``n >= 0`` and ``length >= 1``.
+
+    A truncating division, which equals the floor for such operands; ``//`` would add a
+    sign fix-up (a remainder, two comparisons and a select per element), a measurable
+    part of a cheap schedule evaluated over many steps. (A ``length <= 0``, possible only
+    when traced and never valid, gives a different meaningless integer than ``//``.)
+    """
+    return jax.lax.div(n, length)
+
+
 def floordiv(time: Time, length: Any) -> Array:
     """``floor(t / length)``: an exact integer for integer steps, else a float floor."""
     length = count(length)
@@ -146,7 +157,7 @@ def floordiv(time: Time, length: Any) -> Array:
         return jnp.floor(to_float(time) / length.astype(float_dtype()))
     lng = jnp.maximum(length, 1)
     if time.d is None:
-        return time.n // lng
+        return div(time.n, lng)
     q = (time.n.astype(_unsigned()) // time.d) // lng.astype(_unsigned())
     return q.astype(index_dtype())
 
