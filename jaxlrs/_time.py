@@ -15,6 +15,7 @@ than any step that the float formula is accurate, and it is used instead.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import jax
@@ -39,7 +40,12 @@ def _unsigned() -> np.dtype:
 
 
 def index_max() -> int:
-    return int(np.iinfo(index_dtype()).max)
+    return _max_of(index_dtype())
+
+
+@functools.cache
+def _max_of(dtype: np.dtype) -> int:  # np.iinfo costs a microsecond per call
+    return int(np.iinfo(dtype).max)
 
 
 def is_int(x: Any) -> bool:
