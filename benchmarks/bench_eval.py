@@ -183,7 +183,7 @@ def throughput(cfg: Config, rows: list[Row]) -> None:
         note = f"; optax on every {c.optax_stride}th" if c.optax_stride > 1 else ""
         row = Row(
             c.name,
-            f"ns/step (|diff| {diffs[c.name]:.0e}{note})",
+            f"ns/step (max diff {diffs[c.name]:.0e}{note})",
             f"{median(res, j) * ns:.2f}",
             f"{median(per_step, o) * ns:.2f}",
             f"{median(res, 'floor') * ns:.2f} (cos)",
@@ -356,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         eager(cfg, rows)
     print(f"jaxlrs benchmark on {machine()}")
     print(
-        f"ns/step: one jitted call over {cfg.steps:,} steps (|diff|: largest difference "
+        f"ns/step: one jitted call over {cfg.steps:,} steps (max diff: largest difference "
         f"between the jaxlrs and Optax values); compile: trace + lower + compile of that "
         f"call; eager: one call with a Python-int step, no jit. Medians of {cfg.rounds} "
         f"interleaved round(s); ratios are medians of per-round ratios; base: a jitted cos "
