@@ -304,7 +304,7 @@ def _cycle(
         v = schedule._apply(local)
     if isinstance(decay, (int, float)) and decay == 1:
         return v
-    return v * value(decay) ** i.astype(f)
+    return v * _time.power(decay, i.astype(f))
 
 
 @register(_cycle)

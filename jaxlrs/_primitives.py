@@ -203,12 +203,11 @@ def _exponent(time: Time, steps: Any, staircase: bool) -> Array:
 
 def _exponential(time: Time, init: Any, rate: Any, steps: Any, staircase: bool, end: Any) -> Array:
     e = _exponent(time, steps, staircase)
-    rate = value(rate)
-    out = value(init) * rate**e  # XLA's pow: ~6e-8 relative; exp(e log rate) is 1e-6 off
+    out = value(init) * _time.power(rate, e)  # XLA's pow (~6e-8), with rate's lost bits
     if end is None:
         return out
     end = value(end)
-    return jnp.where(rate < 1, jnp.maximum(out, end), jnp.minimum(out, end))
+    return jnp.where(value(rate) < 1, jnp.maximum(out, end), jnp.minimum(out, end))
 
 
 @register(_exponential)
@@ -295,7 +294,7 @@ def inverse_time(init: float, rate: float, steps: int = 1, staircase: bool = Fal
 
 def _step_decay(time: Time, init: Any, every: Any, factor: Any) -> Array:
     k = _time.floordiv(time, every).astype(_time.float_dtype())
-    return value(init) * value(factor) ** k
+    return value(init) * _time.power(factor, k)
 
 
 @register(_step_decay)
@@ -335,7 +334,7 @@ def _multistep(time: Time, init: Any, milestones: Any, factor: Any) -> Array:
     if isinstance(milestones, tuple) and not milestones:
         return value(init)
     k = _time.count_le(time, _knots(milestones, count))
-    return value(init) * value(factor) ** k.astype(_time.float_dtype())
+    return value(init) * _time.power(factor, k.astype(_time.float_dtype()))
 
 
 @register(_multistep)

@@ -188,20 +188,14 @@ class Schedule:
         return jnp.broadcast_to(out, jnp.shape(time.n))
 
     def __call__(self, step: Any) -> Array:
-        if isinstance(step, int) and not isinstance(step, bool) and abs(step) > _time.index_max():
-            step = float(step)
+        step = _host_step(step)
         # Always through the one jitted function (also under vmap/grad, and nested inside
         # an outer jit), so that s(steps) and jax.vmap(s)(steps) run the same compiled code
         # and agree bit for bit (op-by-op eager evaluation rounds differently). That is
         # the function for this structure taking the packed hyperparameters (see _pack),
         # or _evaluate_jitted while a hyperparameter is traced.
-        packed = self._packed
-        if packed is None or packed.dtype != _time.index_dtype():
-            packed = _pack(self)
-            object.__setattr__(self, "_packed", packed)
-        if packed.fn is None:
-            return _evaluate_jitted(self, step)
-        return packed.fn(*packed.args, step)
+        fn, args = evaluator(self)
+        return fn(*args, step)
 
     # -- pytree -------------------------------------------------------------------------
 
@@ -287,6 +281,21 @@ class Schedule:
         return self._binary("/", other, True)
 
 
+def _host_step(step: Any) -> Any:
+    """A concrete step as one argument for the jitted call: sequences become one array
+    (not a pytree of Python scalars), and integers beyond the index dtype (int32 with x64
+    off) become floats instead of wrapping around."""
+    if isinstance(step, (list, tuple, range)):
+        step = np.asarray(step)
+    if isinstance(step, int) and not isinstance(step, bool):
+        return float(step) if abs(step) > _time.index_max() else step
+    if isinstance(step, (np.ndarray, np.generic)) and np.issubdtype(step.dtype, np.integer):
+        limit = _time.index_max()
+        if step.size and (int(step.max()) > limit or int(step.min()) < -limit):
+            return step.astype(np.float64)
+    return step
+
+
 def _restore(name: str, items: tuple[tuple[str, Any], ...]) -> Schedule:
     return Schedule(name, dict(items))
 
@@ -345,21 +354,47 @@ def _pack(schedule: Schedule) -> _Packed:
         return _Packed(index, None, ())
     kinds = "".join(_kind(x) for x in leaves)
     pick = lambda k: [x for x, kind in zip(leaves, kinds, strict=True) if kind == k]  # noqa: E731
+    floats = pick("f")
+    fix = np.zeros(max(8, 1 << (len(floats) - 1).bit_length()), _time.float_dtype())
+    fix[: len(floats)] = [_time.host_correction(x) for x in floats]
+    with jax.ensure_compile_time_eval():
+        fix_vector = jnp.asarray(fix)
     args = (
         _weak_vector(pick("i"), index, 0),
-        _weak_vector(pick("f"), _time.float_dtype(), 0.0),
+        _weak_vector(floats, _time.float_dtype(), 0.0),
+        fix_vector,
         tuple(pick("a")),
     )
     return _Packed(index, _unpacking(treedef, kinds), args)
+
+
+def evaluator(schedule: Schedule) -> tuple[Callable[..., Array], tuple[Any, ...]]:
+    """``(fn, args)`` such that ``fn(*args, step)`` is ``schedule(step)``: the jitted
+    function for the schedule's structure and its packed hyperparameters. Tools that jit
+    their own loops over a schedule (``evaluate``, ``summary``) call this inside them, so
+    they keep the packed path's full-precision hyperparameters."""
+    packed = schedule._packed
+    if packed is None or packed.dtype != _time.index_dtype():
+        packed = _pack(schedule)
+        object.__setattr__(schedule, "_packed", packed)
+    if packed.fn is None:
+        return _evaluate_jitted, (schedule,)
+    return packed.fn, packed.args
 
 
 @functools.lru_cache(maxsize=4096)
 def _unpacking(treedef: Any, kinds: str) -> Callable[..., Array]:
     """The jitted evaluation for one structure, taking the packed hyperparameters."""
 
-    def evaluate(ints: Array, floats: Array, others: tuple[Any, ...], step: Any) -> Array:
-        pools = {"i": iter(list(ints)), "f": iter(list(floats)), "a": iter(others)}
+    def evaluate(
+        ints: Array, floats: Array, fixes: Array, others: tuple[Any, ...], step: Any
+    ) -> Array:
+        float_leaves = list(floats)
+        pools = {"i": iter(list(ints)), "f": iter(float_leaves), "a": iter(others)}
         leaves = [next(pools[k]) for k in kinds]
-        return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
+        # The bits float32 dropped from each float hyperparameter, for _time.power.
+        table = {id(x): (x, c) for x, c in zip(float_leaves, list(fixes), strict=True)}
+        with _time.corrections(table):
+            return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
 
     return jax.jit(evaluate)

@@ -15,7 +15,11 @@ than any step that the float formula is accurate, and it is used instead.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import math
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import jax
@@ -66,6 +70,59 @@ def count(x: Any) -> Array:
         return jnp.asarray(float(x), float_dtype())
     x = jnp.asarray(x)
     return x.astype(index_dtype()) if is_int(x) else x.astype(float_dtype())
+
+
+# -- powers with the hyperparameter's full precision ------------------------------------------
+#
+# A float hyperparameter is stored in the float dtype: float32 rounds 0.999 by up to 3e-8
+# relative, and ``rate**t`` multiplies that by ``t`` (1e-4 off at step 10**4, far outside
+# SPEC §1.5). So the host keeps the lost bits as a log correction ``log(x) - log(x32)``
+# (float64 arithmetic, once per schedule), and ``power`` multiplies ``x32**e`` by
+# ``exp(e * correction)``. A Python number carries its own correction; the packed eager
+# path (``_schedule``) hands the corrections of its float leaves in through
+# ``corrections()``. Traced hyperparameters are float32 values and get none.
+
+_CORRECTIONS: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar(
+    "jaxlrs_corrections", default=None
+)
+
+
+def host_correction(x: float) -> float:
+    """``log(x) - log(x as stored in the float dtype)``, from float64 arithmetic."""
+    if not (x > 0 and math.isfinite(x)):
+        return 0.0
+    stored = float(np.asarray(x, float_dtype()))
+    if not (stored > 0 and math.isfinite(stored)):
+        return 0.0  # under- or overflows the float dtype: nothing sensible to restore
+    return math.log1p((x - stored) / stored)
+
+
+@contextlib.contextmanager
+def corrections(table: dict[int, tuple[Any, Any]]) -> Iterator[None]:
+    """Within the block, ``power`` finds the correction of the leaf ``x`` as
+    ``table[id(x)] == (x, correction)``."""
+    token = _CORRECTIONS.set(table)
+    try:
+        yield
+    finally:
+        _CORRECTIONS.reset(token)
+
+
+def _correction(x: Any) -> Any:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return host_correction(float(x)) or None
+    table = _CORRECTIONS.get()
+    hit = None if table is None else table.get(id(x))
+    return hit[1] if hit is not None and hit[0] is x else None
+
+
+def power(base: Any, e: Array) -> Array:
+    """``base ** e`` for a positive hyperparameter ``base``, accurate to the bits ``base``
+    had before it was stored in the float dtype (so ``exponential(1.0, 0.999)`` matches a
+    float64 ``0.999**t`` to float32 precision at any step)."""
+    out = value(base) ** e
+    c = _correction(base)
+    return out if c is None else out * jnp.exp(e * jnp.asarray(c, out.dtype))
 
 
 def counts(xs: Any) -> Array:

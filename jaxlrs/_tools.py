@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _time
-from ._schedule import Schedule, expands, kinds
+from ._schedule import Schedule, evaluator, expands, kinds
 
 Array = jax.Array
 
@@ -62,14 +62,18 @@ def _block(n: int, chunk: int) -> int:
     return min(chunk, 1 << max(n - 1, 0).bit_length())
 
 
-@functools.partial(jax.jit, static_argnums=2)
-def _range_values(schedule: Schedule, start: Array, size: int) -> Array:
-    return schedule(start + jnp.arange(size, dtype=start.dtype))
+# Each jitted loop takes ``evaluator(schedule)``: the structure's function (static) and
+# its packed hyperparameters, so a value here is bit for bit ``schedule(step)``.
 
 
-@jax.jit
-def _array_values(schedule: Schedule, steps: Array) -> Array:
-    return schedule(steps)
+@functools.partial(jax.jit, static_argnums=(0, 3))
+def _range_values(fn: Any, args: Any, start: Array, size: int) -> Array:
+    return fn(*args, start + jnp.arange(size, dtype=start.dtype))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _array_values(fn: Any, args: Any, steps: Array) -> Array:
+    return fn(*args, steps)
 
 
 def _host_steps(steps: np.ndarray) -> np.ndarray:
@@ -127,7 +131,8 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
         for start in range(0, n, size):
             m = min(size, n - start)
             if _range_fits(start, size):
-                vals = _range_values(schedule, np.asarray(start, _time.index_dtype()), size)
+                start_ = np.asarray(start, _time.index_dtype())
+                vals = _range_values(*evaluator(schedule), start_, size)
                 out[start : start + m] = np.asarray(vals)[:m]
             else:
                 out[start : start + m] = evaluate(
@@ -145,17 +150,17 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
         m = piece.size
         if m < size:
             piece = np.concatenate([piece, np.zeros(size - m, piece.dtype)])
-        out[start : start + m] = np.asarray(_array_values(schedule, piece))[:m]
+        out[start : start + m] = np.asarray(_array_values(*evaluator(schedule), piece))[:m]
     return out.reshape(arr.shape)
 
 
 # -- summary -------------------------------------------------------------------------------
 
 
-@functools.partial(jax.jit, static_argnums=2)
-def _range_stats(schedule: Schedule, start: Array, size: int, valid: Array) -> tuple[Array, ...]:
+@functools.partial(jax.jit, static_argnums=(0, 3))
+def _range_stats(fn: Any, args: Any, start: Array, size: int, valid: Array) -> tuple[Array, ...]:
     i = jnp.arange(size, dtype=start.dtype)
-    v = schedule(start + i)
+    v = fn(*args, start + i)
     ok = i < valid
     hi = jnp.where(ok, v, -jnp.inf)
     lo = jnp.where(ok, v, jnp.inf)
@@ -262,7 +267,7 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
         m = min(size, n - start)
         if _range_fits(start, size):
             hi, top, lo, low, partial, last = _range_stats(
-                schedule,
+                *evaluator(schedule),
                 np.asarray(start, _time.index_dtype()),
                 size,
                 np.asarray(m, _time.index_dtype()),

@@ -163,22 +163,22 @@ def run(fn):
 
 
 def f32(x):
-    """A hyperparameter as jaxlrs holds it (float32): ``rate**t`` magnifies the rounding of
-    the rate by ``t``, so exponential oracles use the same float32 rate (SPEC 1.5: "at the
-    same hyperparameters")."""
+    """A constant as a user's own function computes with it inside JAX (float32): in
+    ``lambda t: 0.95 ** t`` the rounding of 0.95 grows with ``t``. jaxlrs's constructors
+    keep their hyperparameters' float64 bits in ``rate**t``; a wrapped function cannot."""
     return float(np.float32(x))
 
 
 ORACLES = {
     "time-based decay": lambda: 0.1 / (1 + 0.01 * T),
     "step decay": lambda: 0.1 * 0.5 ** np.floor(T / 250),
-    "exponential exp(-kt)": lambda: 0.1 * f32(math.exp(-0.002)) ** T,
+    "exponential exp(-kt)": lambda: 0.1 * np.exp(-0.002 * T),
     "cosine annealing (T_max=100)": lambda: np.where(
         T <= 100, 1e-5 + (1 - 1e-5) * (1 + np.cos(np.pi * np.minimum(T, 100) / 100)) / 2, 1e-5
     ),
     # PyTorch overview: "lr = 0.005 if 2 <= epoch < 4, lr = 0.0005 if 4 <= epoch < 6".
     "StepLR(step_size=2, gamma=0.1)": lambda: 0.05 * 0.1 ** (T // 2),
-    "ExponentialLR(gamma=0.95)": lambda: 0.05 * f32(0.95) ** T,
+    "ExponentialLR(gamma=0.95)": lambda: 0.05 * 0.95**T,
     "LambdaLR(0.95**epoch)": lambda: 0.05 * f32(0.95) ** T,
     "LambdaLR(epoch // 30)": lambda: 0.05 * (T // 30),
     "triangular 1-2-1, 20% rising": lambda: run(TriangularSchedule(1, 2, 1000, inc_fraction=0.2)),

@@ -121,9 +121,9 @@ def test_summary_streams_in_chunks(monkeypatch):
     sizes = []
     inner = _tools._range_stats
 
-    def spy(schedule, start, size, valid):
+    def spy(fn, args, start, size, valid):
         sizes.append(size)
-        return inner(schedule, start, size, valid)
+        return inner(fn, args, start, size, valid)
 
     monkeypatch.setattr(_tools, "_range_stats", spy)
     s = S.sgdr(1.0, 1_000, period_mult=2, warmup=100)

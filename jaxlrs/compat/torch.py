@@ -431,7 +431,7 @@ def _cyclic_wave(
     elif mode == "triangular2":
         amp = jnp.exp2(-q.astype(f))
     else:
-        amp = jnp.exp(t * jnp.log(value(gamma)))
+        amp = _time.power(gamma, t)  # gamma**t with gamma's full precision
     low = value(low)
     return low + (value(high) - low) * (s * amp)
 
