@@ -24,7 +24,7 @@ _IMPL = "threefry2x32"
 
 
 def _base_key(key: Any) -> Array:
-    if isinstance(key, tuple):
+    if isinstance(key, tuple) or jnp.ndim(key) == 1:  # two key words (an array when packed)
         words = jnp.stack([jnp.asarray(w).astype(jnp.int32) for w in key])
         return jax.random.wrap_key_data(jax.lax.bitcast_convert_type(words, jnp.uint32), impl=_IMPL)
     return jax.random.key(key, impl=_IMPL)

@@ -74,6 +74,10 @@ def _is_static(v: Any) -> bool:
     return v is None or isinstance(v, (str, bool)) or (callable(v) and not isinstance(v, Schedule))
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def _widen(v: Any) -> Any:
     """Python ints beyond the index dtype travel as floats (never an OverflowError)."""
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > _time.index_max():
@@ -81,6 +85,33 @@ def _widen(v: Any) -> Any:
     if isinstance(v, tuple):
         return tuple(_widen(x) for x in v)
     return v
+
+
+def _collapse(v: Any) -> Any:
+    """``v`` with every list of numbers (knots, boundaries, milestones) as ONE array, for
+    the packed eager path: 10,000 knots are then one jit argument and one constant rather
+    than 10,000 (compile time would grow with the number of knots). float64/int64 keep the
+    exact values; JAX narrows them at the jit boundary."""
+    if isinstance(v, Schedule):
+        return Schedule(v._name, {k: _collapse(x) for k, x in v._args.items()})
+    if isinstance(v, tuple):
+        if v and all(_is_number(x) for x in v):
+            fits = all(isinstance(x, int) for x in v) and max(map(abs, v)) <= _time.index_max()
+            return np.asarray(v, np.int64 if fits else np.float64)
+        return tuple(_collapse(x) for x in v)
+    return v
+
+
+def _identity(v: Any) -> Any:
+    """What equality and hashing compare: the hyperparameters exactly as given (not as
+    they travel), tracers by identity."""
+    if isinstance(v, Schedule):
+        return (v._name, tuple((k, _identity(x)) for k, x in v._args.items()))
+    if isinstance(v, tuple):
+        return tuple(_identity(x) for x in v)
+    if v is None or isinstance(v, (str, bool, int, float)) or callable(v):
+        return v
+    return _leaf_key(v)
 
 
 def _is_tracer(x: Any) -> bool:
@@ -93,6 +124,8 @@ def _leaf_key(x: Any) -> Any:
     if _is_tracer(x):
         return ("tracer", id(x))
     a = np.asarray(x)
+    if a.ndim == 1:
+        return tuple(a.tolist())  # as the tuple of numbers it travels for (see _widen)
     return (a.shape, tuple(a.ravel().tolist())) if a.ndim else a.item()
 
 
@@ -223,15 +256,10 @@ class Schedule:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Schedule):
             return NotImplemented
-        a, ta = jax.tree_util.tree_flatten(self)
-        b, tb = jax.tree_util.tree_flatten(other)
-        if ta != tb:  # type: ignore[operator]
-            return False
-        return all(_leaf_key(x) == _leaf_key(y) for x, y in zip(a, b, strict=True))
+        return self is other or _identity(self) == _identity(other)
 
     def __hash__(self) -> int:
-        leaves, treedef = jax.tree_util.tree_flatten(self)
-        return hash((treedef, tuple(_leaf_key(x) for x in leaves)))
+        return hash(_identity(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore, (self._name, tuple(self._args.items())))
@@ -349,7 +377,7 @@ def _kind(x: Any) -> str:
 
 def _pack(schedule: Schedule) -> _Packed:
     index = _time.index_dtype()
-    leaves, treedef = jax.tree_util.tree_flatten(schedule)  # ints too large are floats
+    leaves, treedef = jax.tree_util.tree_flatten(_collapse(schedule))  # big ints: floats
     if any(_is_tracer(x) for x in leaves):
         return _Packed(index, None, ())
     kinds = "".join(_kind(x) for x in leaves)
