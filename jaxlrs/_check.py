@@ -176,3 +176,16 @@ def schedules(fn: str, name: str, xs: Any, *, min_len: int = 1) -> tuple[Schedul
 
 def optional(check: Any, fn: str, name: str, x: Any, **kw: Any) -> Any:
     return None if x is None else check(fn, name, x, **kw)
+
+
+def warmup_within(fn: str, warmup: Any, steps: Any) -> tuple[Any, Any]:
+    """``warmup`` (>= 0) and ``steps`` (> 0) of a schedule whose ``steps`` counts its
+    warmup: the warmup must end before ``steps``."""
+    warmup = integer(fn, "warmup", warmup, minimum=0)
+    steps = integer(fn, "steps", steps)
+    if not is_traced(warmup) and not is_traced(steps) and warmup >= steps:
+        raise ValueError(
+            f"{fn}(): warmup must be smaller than steps (steps counts the warmup), "
+            f"got warmup={warmup!r}, steps={steps!r}"
+        )
+    return warmup, steps

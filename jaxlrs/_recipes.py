@@ -143,13 +143,7 @@ def warmup_cosine(
         [0.0, 0.5, 1.0, 0.5, 0.0]
     """
     fn = "warmup_cosine"
-    warmup = check.integer(fn, "warmup", warmup, minimum=0)
-    steps = check.integer(fn, "steps", steps)
-    if not check.is_traced(warmup) and not check.is_traced(steps) and warmup >= steps:
-        raise ValueError(
-            f"{fn}(): warmup must be smaller than steps (steps counts the warmup), "
-            f"got warmup={warmup!r}, steps={steps!r}"
-        )
+    warmup, steps = check.warmup_within(fn, warmup, steps)
     init = check.real(fn, "init", init)
     return Schedule(
         fn,

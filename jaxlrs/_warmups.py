@@ -53,19 +53,8 @@ def _ramp_then(
     return jnp.where(_before(time, steps), rise, after(_time.minus(time, steps)))
 
 
-def _check_lengths(fn: str, warmup: Any, steps: Any) -> tuple[Any, Any]:
-    warmup = check.integer(fn, "warmup", warmup, minimum=0)
-    steps = check.integer(fn, "steps", steps)
-    if not check.is_traced(warmup) and not check.is_traced(steps) and warmup >= steps:
-        raise ValueError(
-            f"{fn}(): warmup must be smaller than steps (steps counts the warmup), "
-            f"got warmup={warmup!r}, steps={steps!r}"
-        )
-    return warmup, steps
-
-
 def _family(fn: str, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: Any) -> dict:
-    warmup, steps = _check_lengths(fn, warmup, steps)
+    warmup, steps = check.warmup_within(fn, warmup, steps)
     init = check.real(fn, "init", init)
     return {
         "peak": check.real(fn, "peak", peak),
@@ -134,7 +123,7 @@ def warmup_constant(
     if steps is None:
         warmup = check.integer(fn, "warmup", warmup, minimum=0)
     else:
-        warmup, steps = _check_lengths(fn, warmup, steps)
+        warmup, steps = check.warmup_within(fn, warmup, steps)
     init = check.real(fn, "init", init)
     return Schedule(
         fn,
