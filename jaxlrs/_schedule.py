@@ -369,6 +369,12 @@ def _weak_vector(xs: list[Any], dtype: np.dtype, zero: Any) -> Array:
         return _weaken(values, zero)
 
 
+def _on_device(xs: list[Any]) -> tuple[Any, ...]:
+    """Array leaves (collapsed knot lists) moved to the device once, not on every call."""
+    with jax.ensure_compile_time_eval():
+        return tuple(jnp.asarray(x) if isinstance(x, np.ndarray) else x for x in xs)
+
+
 def _kind(x: Any) -> str:
     if type(x) is int:
         return "i"
@@ -391,7 +397,7 @@ def _pack(schedule: Schedule) -> _Packed:
         _weak_vector(pick("i"), index, 0),
         _weak_vector(floats, _time.float_dtype(), 0.0),
         fix_vector,
-        tuple(pick("a")),
+        _on_device(pick("a")),
     )
     return _Packed(index, _unpacking(treedef, kinds), args)
 
