@@ -203,6 +203,13 @@ def parse(text: str) -> Schedule:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         col = f" at column {e.offset}" if e.offset else ""
+        if "<lambda>" in text or "<locals>" in text:
+            raise ValueError(
+                f"parse(): not a valid expression{col}: it names a Python function "
+                "(a lambda or local function, as the repr of from_fn, LambdaLR or a "
+                "scale_fn prints it); a schedule that wraps a function pickles but has "
+                "no text form"
+            ) from None
         raise ValueError(f"parse(): not a valid expression{col}: {e.msg}") from None
     except (RecursionError, MemoryError):
         raise ValueError(f"parse(): nesting deeper than {MAX_DEPTH} levels") from None
