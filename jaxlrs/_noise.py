@@ -119,7 +119,9 @@ def noise(
     The same step always gives the same value, so a resumed run reproduces the noise
     exactly; different steps are independent; the value stays within
     ``schedule(t) * (1 -+ pct)``. Works under ``jit`` and ``vmap`` (also over keys or
-    ``pct``). A fractional step uses the noise of its whole step.
+    ``pct``). A fractional step uses the noise of its whole step. The draws depend on
+    the precision mode (with ``jax_enable_x64`` the step is 64-bit and the draw float64),
+    so resume a run in the mode it started in to reproduce its noise.
 
     Args:
         schedule: the schedule to perturb.
