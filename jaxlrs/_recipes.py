@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import _check as check
-from ._combinators import _check_shape, cycle, warmup
+from ._combinators import cycle, warmup
 from ._primitives import cosine
 from ._schedule import Schedule, expands, register
+from ._warmups import _family
 
 
 def _is_zero(x: Any) -> bool:
@@ -143,17 +144,7 @@ def warmup_cosine(
         [0.0, 0.5, 1.0, 0.5, 0.0]
     """
     fn = "warmup_cosine"
-    warmup, steps = check.warmup_within(fn, warmup, steps)
-    init = check.real(fn, "init", init)
-    return Schedule(
-        fn,
-        {
-            "peak": check.real(fn, "peak", peak),
-            "warmup": warmup,
-            "steps": steps,
-            "init": init,
-            "end": check.real(fn, "end", end),
-            "exponent": check.positive(fn, "exponent", exponent),
-            "shape": _check_shape(fn, shape, init),
-        },
-    )
+    args = _family(fn, peak, warmup, steps, init, end, shape)
+    args["exponent"] = check.positive(fn, "exponent", exponent)
+    args["shape"] = args.pop("shape")
+    return Schedule(fn, args)
