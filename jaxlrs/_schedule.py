@@ -71,6 +71,9 @@ def expands(build: Callable[..., Schedule]) -> Callable[..., Array]:
 
 
 def _is_static(v: Any) -> bool:
+    """Whether a constructor argument is part of the structure: strings and bools
+    (options), functions, and None (an option left out). Decided once, when a constructor
+    builds the schedule (see :class:`Schedule`), never from what a leaf holds later."""
     return v is None or isinstance(v, (str, bool)) or (callable(v) and not isinstance(v, Schedule))
 
 
@@ -78,12 +81,50 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+class _WideInt(float):
+    """The pytree leaf of a Python-int hyperparameter beyond the index dtype (int32, or
+    int64 under x64): a float, so that ``jax.jit`` receives it as a weakly typed float
+    (as a Python float; a Python int would raise ``OverflowError``), that remembers the
+    exact int. ``tree_unflatten`` gives the int back when the leaf returns unchanged, so a
+    flatten / unflatten round trip is exact (``2**53 + 1`` stays odd). Arithmetic on it
+    gives plain floats."""
+
+    __slots__ = ("exact",)
+    exact: int
+
+
+def _wide_int(v: int) -> Any:
+    try:
+        leaf = _WideInt(v)
+    except OverflowError:  # beyond any float: stays an int (it cannot pass through jit)
+        return v
+    leaf.exact = v
+    return leaf
+
+
+def _leaf(v: Any) -> Any:
+    """A hyperparameter as it flattens: ints beyond the index dtype as a ``_WideInt``."""
+    if type(v) is int and abs(v) > _time.index_max():
+        return _wide_int(v)
+    if type(v) is tuple:
+        return tuple(_leaf(x) for x in v)
+    return v
+
+
+def _unleaf(v: Any) -> Any:
+    """The inverse of ``_leaf`` for leaves that come back unchanged."""
+    if type(v) is _WideInt:
+        return v.exact
+    if type(v) is tuple:
+        return tuple(_unleaf(x) for x in v)
+    return v
+
+
 def _widen(v: Any) -> Any:
-    """Python ints beyond the index dtype travel as floats (never an OverflowError)."""
+    """For the packed eager path: Python ints beyond the index dtype as floats (they
+    travel as floats there, with their float64 correction, never an OverflowError)."""
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > _time.index_max():
         return float(v)
-    if isinstance(v, tuple):
-        return tuple(_widen(x) for x in v)
     return v
 
 
@@ -91,22 +132,24 @@ def _collapse(v: Any) -> Any:
     """``v`` with every list of numbers (knots, boundaries, milestones) as ONE array, for
     the packed eager path: 10,000 knots are then one jit argument and one constant rather
     than 10,000 (compile time would grow with the number of knots). float64/int64 keep the
-    exact values; JAX narrows them at the jit boundary."""
+    exact values; JAX narrows them at the jit boundary. Scalar ints beyond the index dtype
+    become floats (see ``_widen``)."""
     if isinstance(v, Schedule):
-        return Schedule(v._name, {k: _collapse(x) for k, x in v._args.items()})
+        args = {k: _collapse(x) for k, x in v._args.items()}
+        return Schedule(v._name, args, static=v._static)
     if isinstance(v, tuple):
         if v and all(_is_number(x) for x in v):
             fits = all(isinstance(x, int) for x in v) and max(map(abs, v)) <= _time.index_max()
             return np.asarray(v, np.int64 if fits else np.float64)
         return tuple(_collapse(x) for x in v)
-    return v
+    return _widen(v)
 
 
 def _identity(v: Any) -> Any:
     """What equality and hashing compare: the hyperparameters exactly as given (not as
     they travel), tracers by identity."""
     if isinstance(v, Schedule):
-        return (v._name, tuple((k, _identity(x)) for k, x in v._args.items()))
+        return (v._name, v._static, tuple((k, _identity(x)) for k, x in v._args.items()))
     if isinstance(v, tuple):
         return tuple(_identity(x) for x in v)
     if v is None or isinstance(v, (str, bool, int, float)) or callable(v):
@@ -125,7 +168,7 @@ def _leaf_key(x: Any) -> Any:
         return ("tracer", id(x))
     a = np.asarray(x)
     if a.ndim == 1:
-        return tuple(a.tolist())  # as the tuple of numbers it travels for (see _widen)
+        return tuple(a.tolist())  # equal to the tuple it came from
     return (a.shape, tuple(a.ravel().tolist())) if a.ndim else a.item()
 
 
@@ -169,12 +212,28 @@ class Schedule:
     schedule can be passed through ``jax.jit``, ``jax.vmap`` and ``jax.grad``. Build one
     with the constructors of :mod:`jaxlrs`, never with this class directly.
 
-    * ``step``: a Python int or float, or a NumPy/JAX integer or float array of any shape
-      (floats are fractional steps, e.g. epochs). Negative steps give the step-0 value.
+    * ``step``: a Python int or float, or a NumPy/JAX integer or float scalar or array of
+      any shape (floats are fractional steps, e.g. epochs); a list or tuple of such numbers
+      is read as an array. Negative steps give the step-0 value. Anything else (bools,
+      complex numbers, strings, None, other objects; under ``jit`` a bool or complex
+      tracer) raises ``TypeError``.
     * Returns a strongly typed float32 array (float64 under x64) of the step's shape.
     * ``repr(s)`` is a jaxlrs expression that rebuilds an equal schedule; equal
       hyperparameters compare and hash equal; schedules pickle.
     * ``+ - * /`` with numbers or schedules build new schedules.
+
+    As a PyTree, which arguments are static is decided once, when the constructor builds
+    the schedule, by their role: strings and bools (options), functions, and None (an
+    option left out) are static; numbers, arrays and lists of numbers are leaves; nested
+    schedules are subtrees. The structure therefore never depends on what the leaves hold:
+    schedules that differ only in numeric values have equal treedefs, and
+    ``jax.tree.map`` may replace the leaves by arrays, bools, None or any object and back
+    (``optax.masked``-style masks, ``equinox.partition``) and gives an equal schedule.
+    A Python-int leaf too large for the index dtype (int32, or int64 under x64) flattens to
+    a float (a subclass of ``float``), so that ``jax.jit`` receives a weakly typed float
+    instead of raising ``OverflowError``; that float remembers the int, and
+    ``tree_unflatten`` of the unchanged leaf gives back exactly the int, so
+    ``tree_unflatten(treedef, leaves)`` of a flattened schedule equals it.
 
     A call evaluates through one cached jitted function per structure, with the
     hyperparameters as its arguments (a few tens of microseconds a call outside any
@@ -184,14 +243,21 @@ class Schedule:
     constants (results can then differ in the last bit).
     """
 
-    __slots__ = ("__weakref__", "_args", "_name", "_packed")
+    __slots__ = ("__weakref__", "_args", "_name", "_packed", "_static")
     _name: str
     _args: dict[str, Any]
+    _static: tuple[str, ...]  # the static arguments' names, in argument order
     _packed: _Packed | None  # a cache for __call__, filled on the first call
 
-    def __init__(self, name: str, args: Mapping[str, Any]) -> None:
+    def __init__(
+        self, name: str, args: Mapping[str, Any], static: tuple[str, ...] | None = None
+    ) -> None:
+        args = dict(args)
+        if static is None:  # a constructor building it: the roles follow from the values
+            static = tuple(k for k, v in args.items() if _is_static(v))
         object.__setattr__(self, "_name", name)
-        object.__setattr__(self, "_args", dict(args))
+        object.__setattr__(self, "_args", args)
+        object.__setattr__(self, "_static", static)
         object.__setattr__(self, "_packed", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -221,7 +287,7 @@ class Schedule:
         return jnp.broadcast_to(out, jnp.shape(time.n))
 
     def __call__(self, step: Any) -> Array:
-        step = _host_step(step)
+        step = _host_step(self, step)
         # Always through the one jitted function (also under vmap/grad, and nested inside
         # an outer jit), so that s(steps) and jax.vmap(s)(steps) run the same compiled code
         # and agree bit for bit (op-by-op eager evaluation rounds differently). That is
@@ -233,17 +299,17 @@ class Schedule:
     # -- pytree -------------------------------------------------------------------------
 
     def tree_flatten(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        keys = tuple(self._args)
-        static = tuple((k, v) for k, v in self._args.items() if _is_static(v))
-        children = tuple(_widen(v) for v in self._args.values() if not _is_static(v))
-        return children, (self._name, keys, static)
+        args, static = self._args, self._static
+        children = tuple(_leaf(v) for k, v in args.items() if k not in static)
+        return children, (self._name, tuple(args), tuple((k, args[k]) for k in static))
 
     @classmethod
     def tree_unflatten(cls, aux: tuple[Any, ...], children: Any) -> Schedule:
         name, keys, static = aux
         fixed = dict(static)
         it = iter(children)
-        return cls(name, {k: fixed[k] if k in fixed else next(it) for k in keys})
+        args = {k: fixed[k] if k in fixed else _unleaf(next(it)) for k in keys}
+        return cls(name, args, static=tuple(fixed))
 
     # -- value semantics ----------------------------------------------------------------
 
@@ -262,7 +328,7 @@ class Schedule:
         return hash(_identity(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (self._name, tuple(self._args.items())))
+        return (_restore, (self._name, tuple(self._args.items()), self._static))
 
     def __copy__(self) -> Schedule:
         return self
@@ -273,8 +339,6 @@ class Schedule:
     # -- arithmetic ---------------------------------------------------------------------
 
     def _binary(self, op: str, other: Any, reflected: bool = False) -> Schedule:
-        from ._combinators import arithmetic
-
         if not isinstance(other, Schedule):
             if (
                 isinstance(other, (str, bytes, bool))
@@ -282,6 +346,12 @@ class Schedule:
                 or (not isinstance(other, (int, float, np.number, jax.Array, np.ndarray)))
             ):
                 return NotImplemented
+        # The registered constructor (``_combinators.arithmetic``): this module knows no
+        # concrete combinator.
+        kind = _KINDS.get("arithmetic")
+        if kind is None:
+            raise RuntimeError("jaxlrs: the arithmetic combinator is not registered")
+        arithmetic = kind.constructor
         return arithmetic(op, other, self) if reflected else arithmetic(op, self, other)
 
     def __add__(self, other: Any) -> Schedule:
@@ -309,23 +379,80 @@ class Schedule:
         return self._binary("/", other, True)
 
 
-def _host_step(step: Any) -> Any:
-    """A concrete step as one argument for the jitted call: sequences become one array
-    (not a pytree of Python scalars), and integers beyond the index dtype (int32 with x64
-    off) become floats instead of wrapping around."""
+STEPS_ALLOWED = (
+    "a Python int or float, or a NumPy/JAX integer or float scalar or array of any shape"
+)
+"""What a schedule call accepts as its step (SPEC 1.2)."""
+
+
+@functools.cache
+def _step_dtype(dtype: np.dtype) -> str:
+    """``"i"`` (integer), ``"f"`` (floating) or ``""`` (not a step: bool, complex, ...)."""
+    if np.dtype(dtype).kind == "b":
+        return ""
+    if jnp.issubdtype(dtype, jnp.integer):
+        return "i"
+    return "f" if jnp.issubdtype(dtype, jnp.floating) else ""
+
+
+def _bad_step(schedule: Schedule, step: Any, why: str = "") -> TypeError:
+    if _is_tracer(step) or isinstance(step, (np.ndarray, np.generic, jax.Array)):
+        shown = f"{type(step).__name__} of dtype {step.dtype} and shape {np.shape(step)}"
+    else:
+        text = repr(step)
+        shown = f"{text if len(text) <= 60 else text[:57] + '...'} ({type(step).__name__})"
+    return TypeError(f"{schedule._name}(...)(step): step must be {STEPS_ALLOWED}, got {shown}{why}")
+
+
+def _host_step(schedule: Schedule, step: Any) -> Any:
+    """The step as one argument for the jitted call, checked (SPEC 1.2): sequences become
+    one array (not a pytree of Python scalars), and integers beyond the index dtype (int32
+    with x64 off) become floats instead of wrapping around."""
+    kind = type(step)
+    if kind is int:
+        return (
+            step if -_time.index_max() <= step <= _time.index_max() else _big_step(schedule, step)
+        )
+    if kind is float:
+        return step
+    if isinstance(step, jax.Array):  # also a tracer, under jit/vmap/grad
+        if not _step_dtype(step.dtype):
+            raise _bad_step(schedule, step)
+        return step
     if isinstance(step, (list, tuple, range)):
-        step = np.asarray(step)
-    if isinstance(step, int) and not isinstance(step, bool):
-        return float(step) if abs(step) > _time.index_max() else step
-    if isinstance(step, (np.ndarray, np.generic)) and np.issubdtype(step.dtype, np.integer):
-        limit = _time.index_max()
-        if step.size and (int(step.max()) > limit or int(step.min()) < -limit):
-            return step.astype(np.float64)
-    return step
+        try:
+            step = np.asarray(step)
+        except (TypeError, ValueError) as e:
+            raise _bad_step(schedule, step, f" ({e})") from None
+    if isinstance(step, (np.ndarray, np.generic)):
+        found = _step_dtype(step.dtype)
+        if not found:
+            raise _bad_step(schedule, step)
+        if found == "i":
+            limit = _time.index_max()
+            if step.size and (int(step.max()) > limit or int(step.min()) < -limit):
+                return step.astype(np.float64)
+        return step
+    if isinstance(step, bool) or not isinstance(step, (int, float)):
+        raise _bad_step(schedule, step)
+    return _host_step(schedule, int(step) if isinstance(step, int) else float(step))
 
 
-def _restore(name: str, items: tuple[tuple[str, Any], ...]) -> Schedule:
-    return Schedule(name, dict(items))
+def _big_step(schedule: Schedule, step: int) -> float:
+    """A Python-int step beyond the index dtype, as a float."""
+    try:
+        return float(step)
+    except OverflowError:
+        raise ValueError(
+            f"{schedule._name}(...)(step): step must be {STEPS_ALLOWED} that a float can "
+            f"hold, got an integer of {step.bit_length()} bits"
+        ) from None
+
+
+def _restore(
+    name: str, items: tuple[tuple[str, Any], ...], static: tuple[str, ...] | None = None
+) -> Schedule:
+    return Schedule(name, dict(items), static=static)
 
 
 jax.tree_util.register_pytree_node(Schedule, Schedule.tree_flatten, Schedule.tree_unflatten)

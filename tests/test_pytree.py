@@ -1,0 +1,361 @@
+"""The pytree contract (SPEC 1.1, issue 8 #15 and #12): a schedule's structure follows from
+its constructor's parameters, never from the values its leaves hold.
+
+Schedules come from hypothesis strategies over core, combinator and compat constructors
+(values from tiny to huge, step counts up to 2**70, options on and off) and from the
+table of one example per registered constructor. Each strategy draws its structural
+choices (options, string choices, number of pieces) once and its numbers twice, so it
+yields two schedules of the same structure with different numeric values.
+"""
+
+from __future__ import annotations
+
+import ast
+import pickle
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from examples_table import cases
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import jaxlrs
+from jaxlrs import compat
+
+J = jaxlrs
+SETTINGS = settings(max_examples=60, deadline=None)
+ROOT = Path(__file__).resolve().parent.parent
+
+# -- strategies -----------------------------------------------------------------------------
+
+VALUES = st.floats(1e-30, 1e30, allow_nan=False, allow_infinity=False)
+SMALL = st.floats(0.01, 0.99)
+COUNTS = st.one_of(
+    st.integers(1, 1_000),
+    st.integers(2**31 - 4, 2**31 + 4),  # around the int32 limit
+    st.integers(2**53 - 2, 2**70),  # beyond float64's exact integers
+)
+SHAPES = st.sampled_from(["linear", "cosine", "sqrt", "1-sqrt", "exponential"])
+
+
+def _increasing(draw: Any, n: int) -> list[int]:
+    gaps = draw(st.lists(COUNTS, min_size=n, max_size=n))
+    out, at = [], 0
+    for g in gaps:
+        at += g
+        out.append(at)
+    return out
+
+
+def _twice(draw: Any, make: Any) -> tuple[jaxlrs.Schedule, jaxlrs.Schedule]:
+    return make(), make()
+
+
+def _leaf_pair(draw: Any, depth: int) -> tuple[jaxlrs.Schedule, jaxlrs.Schedule]:
+    kind = draw(st.sampled_from(sorted(LEAVES)))
+    return LEAVES[kind](draw)
+
+
+LEAVES = {
+    "constant": lambda d: _twice(d, lambda: J.constant(d(VALUES))),
+    "linear": lambda d: _twice(d, lambda: J.linear(d(VALUES), d(VALUES), d(COUNTS))),
+    "cosine": lambda d: _twice(
+        d, lambda: J.cosine(d(VALUES), d(COUNTS), end=d(VALUES), exponent=d(SMALL) * 4)
+    ),
+    "exponential": lambda d: (
+        lambda stair, end: _twice(
+            d,
+            lambda: J.exponential(
+                d(VALUES),
+                d(SMALL),
+                d(COUNTS),
+                staircase=stair,
+                end=d(SMALL) * 1e-3 if end else None,
+            ),
+        )
+    )(d(st.booleans()), d(st.booleans())),
+    "step_decay": lambda d: _twice(d, lambda: J.step_decay(d(VALUES), d(COUNTS), d(SMALL))),
+    "multistep": lambda d: (
+        lambda n: _twice(d, lambda: J.multistep(d(VALUES), _increasing(d, n), d(SMALL)))
+    )(d(st.integers(0, 4))),
+    "piecewise_constant": lambda d: (
+        lambda n: _twice(
+            d,
+            lambda: J.piecewise_constant(
+                _increasing(d, n), d(st.lists(VALUES, min_size=n + 1, max_size=n + 1))
+            ),
+        )
+    )(d(st.integers(1, 4))),
+    "sgdr": lambda d: (
+        lambda mult, limit: _twice(
+            d,
+            lambda: J.sgdr(
+                d(VALUES),
+                d(COUNTS),
+                period_mult=d(st.integers(1, 4)) if mult == "int" else 1 + d(SMALL),
+                decay=d(SMALL),
+                limit=d(st.integers(1, 50)) if limit else None,
+            ),
+        )
+    )(d(st.sampled_from(["int", "float"])), d(st.booleans())),
+    "one_cycle": lambda d: (
+        lambda three: _twice(d, lambda: J.one_cycle(d(VALUES), d(COUNTS), three_phase=three))
+    )(d(st.booleans())),
+    "torch.StepLR": lambda d: _twice(
+        d, lambda: compat.torch.StepLR(d(VALUES), d(COUNTS), gamma=d(SMALL))
+    ),
+    "torch.OneCycleLR": lambda d: (
+        lambda strategy: _twice(
+            d,
+            lambda: compat.torch.OneCycleLR(
+                d(VALUES), total_steps=d(st.integers(2, 10**6)), anneal_strategy=strategy
+            ),
+        )
+    )(d(st.sampled_from(["cos", "linear"]))),
+    "keras.PolynomialDecay": lambda d: (
+        lambda cycle: _twice(
+            d,
+            lambda: compat.keras.PolynomialDecay(
+                d(VALUES), d(COUNTS), end_learning_rate=d(VALUES), cycle=cycle
+            ),
+        )
+    )(d(st.booleans())),
+    "transformers.cosine": lambda d: _twice(
+        d,
+        lambda: (
+            lambda w, extra: compat.transformers.get_cosine_schedule_with_warmup(
+                d(VALUES), w, w + extra
+            )
+        )(d(st.integers(0, 10**6)), d(COUNTS)),
+    ),
+}
+
+
+@st.composite
+def pairs(draw: Any, depth: int = 0) -> tuple[jaxlrs.Schedule, jaxlrs.Schedule]:
+    """Two schedules of one structure (same constructors and options), numbers drawn
+    independently."""
+    if depth >= 2 or draw(st.booleans()):
+        return _leaf_pair(draw, depth)
+    kind = draw(st.sampled_from(["warmup", "cycle", "join", "noise", "arithmetic", "clip"]))
+    a1, a2 = draw(pairs(depth + 1))
+    if kind == "warmup":
+        shape = draw(SHAPES)
+        return tuple(  # type: ignore[return-value]
+            J.warmup(a, draw(COUNTS), init=draw(VALUES), shape=shape) for a in (a1, a2)
+        )
+    if kind == "cycle":
+        limit = draw(st.booleans())
+        return tuple(  # type: ignore[return-value]
+            J.cycle(
+                a,
+                draw(COUNTS),
+                period_mult=draw(st.integers(1, 3)),
+                decay=draw(SMALL),
+                limit=draw(st.integers(1, 9)) if limit else None,
+            )
+            for a in (a1, a2)
+        )
+    if kind == "join":
+        b1, b2 = draw(pairs(depth + 1))
+        return J.join([a1, b1], _increasing(draw, 1)), J.join([a2, b2], _increasing(draw, 1))
+    if kind == "noise":
+        kind_ = draw(st.sampled_from(["normal", "uniform"]))
+        return tuple(  # type: ignore[return-value]
+            J.noise(a, draw(st.integers(0, 2**31 - 1)), pct=draw(SMALL), kind=kind_)
+            for a in (a1, a2)
+        )
+    if kind == "arithmetic":
+        op = draw(st.sampled_from(["+", "-", "*", "/"]))
+        b1, b2 = draw(pairs(depth + 1))
+        if draw(st.booleans()):
+            return J.arithmetic(op, a1, b1), J.arithmetic(op, a2, b2)
+        return J.arithmetic(op, a1, draw(VALUES)), J.arithmetic(op, a2, draw(VALUES))
+    bounds = draw(st.sampled_from(["low", "high", "both"]))
+    made = []
+    for a in (a1, a2):
+        lo = draw(VALUES)
+        hi = lo * 2
+        made.append(
+            J.clip(a, low=lo if bounds != "high" else None, high=hi if bounds != "low" else None)
+        )
+    return made[0], made[1]
+
+
+def _is_none(x: Any) -> bool:
+    return x is None
+
+
+class Box:
+    """Any object as a leaf."""
+
+    def __init__(self, x: Any) -> None:
+        self.x = x
+
+
+MAPPINGS = {
+    "True": lambda x: True,
+    "False": lambda x: False,
+    "None": lambda x: None,
+    "object": lambda x: object(),
+    "string": lambda x: "leaf",
+    "jnp.asarray": lambda x: jnp.zeros(3),
+    "np.array": lambda x: np.zeros((2, 2)),
+}
+
+
+def _structure(tree: Any) -> Any:
+    return jax.tree.structure(tree, is_leaf=_is_none)
+
+
+def check_contract(s: jaxlrs.Schedule) -> None:
+    leaves, treedef = jax.tree.flatten(s)
+    # Leaves are the numeric hyperparameters only.
+    assert all(
+        isinstance(x, (int, float, np.ndarray, np.generic, jax.Array))
+        and not isinstance(x, (bool, np.bool_))
+        for x in leaves
+    ), leaves
+    # The round trip is exact (also for ints beyond float64's exact range).
+    back = jax.tree.unflatten(treedef, leaves)
+    assert back == s and repr(back) == repr(s) and hash(back) == hash(s)
+    assert jax.tree.map(lambda x: x, s) == s
+    for name, f in MAPPINGS.items():
+        mapped = jax.tree.map(f, s)
+        assert _structure(mapped) == _structure(s), name
+        assert jax.tree.unflatten(treedef, jax.tree.leaves(mapped, is_leaf=_is_none)) == mapped
+        # Mapped back leaf by leaf (an optax.masked / equinox.combine pattern).
+        restored = jax.tree.map(lambda m, x: x, mapped, s, is_leaf=_is_none)
+        assert restored == s and repr(restored) == repr(s), name
+        assert pickle.loads(pickle.dumps(mapped, protocol=5)).args.keys() == s.args.keys()
+    boxed = jax.tree.map(Box, s)
+    assert _structure(boxed) == _structure(s)
+    unboxed = jax.tree.map(lambda b: b.x, boxed)
+    assert unboxed == s and repr(unboxed) == repr(s)
+
+
+@SETTINGS
+@given(pairs())
+def test_structure_never_depends_on_leaf_values(pair):
+    s1, s2 = pair
+    check_contract(s1)
+    assert jax.tree.structure(s1) == jax.tree.structure(s2)
+    assert hash(jax.tree.structure(s1)) == hash(jax.tree.structure(s2))
+    # The leaves of one dropped into the structure of the other give the other.
+    swapped = jax.tree.map(lambda a, b: b, s1, s2)
+    assert swapped == s2 and repr(swapped) == repr(s2)
+
+
+@pytest.mark.parametrize("case", [c for c in cases()], ids=repr)
+def test_every_constructor_keeps_the_contract(case):
+    check_contract(case.build())
+
+
+def test_mask_patterns_from_the_issue():
+    s = J.linear(1.0, 0.0, 10)
+    mask = jax.tree.map(lambda x: True, s)
+    assert jax.tree.leaves(mask) == [True, True, True]
+    assert jax.tree.map(lambda m, x: x, mask, s) == s
+    assert jax.tree.map(lambda m, x: 2 * x if m else x, mask, s) == J.linear(2.0, 0.0, 20)
+
+
+def test_optax_masked_over_a_state_holding_a_schedule():
+    optax = pytest.importorskip("optax")
+    params = {"w": jnp.ones(3), "s": jax.tree.map(jnp.asarray, J.cosine(1.0, 100))}
+    mask = jax.tree.map(lambda x: x.ndim == 0, params)
+    opt = optax.masked(optax.sgd(0.1), mask)
+    state = opt.init(params)
+    grads = jax.tree.map(jnp.ones_like, params)
+    updates, _ = opt.update(grads, state, params)
+    assert isinstance(updates["s"], jaxlrs.Schedule)
+    assert jax.tree.structure(updates) == jax.tree.structure(params)
+
+
+@SETTINGS
+@given(pairs())
+def test_equinox_partition_and_combine(pair):
+    eqx = pytest.importorskip("equinox")
+    s, _ = pair
+    for tree in ({"schedule": s, "w": jnp.ones(2)}, {"schedule": jax.tree.map(jnp.asarray, s)}):
+        dynamic, static = eqx.partition(tree, eqx.is_array)
+        assert eqx.combine(dynamic, static)["schedule"] == tree["schedule"]
+
+
+def test_equinox_filter_jit_calls_a_schedule():
+    eqx = pytest.importorskip("equinox")
+    s = J.warmup(J.sgdr(1.0, 10, period_mult=2, limit=3), 5)
+    got = eqx.filter_jit(lambda tree, t: tree["schedule"](t))({"schedule": s}, jnp.arange(40))
+    np.testing.assert_allclose(np.asarray(got), np.asarray(s(jnp.arange(40))), rtol=1e-6)
+
+
+# -- #12: ints beyond the index dtype ---------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2**31, 2**80), st.integers(1, 2**31 - 1))
+def test_big_int_leaves_round_trip_exactly_and_pass_through_jit(big, small):
+    s = J.join([J.linear(1.0, 0.0, big), J.constant(0.5)], [big])
+    leaves, treedef = jax.tree.flatten(s)
+    back = jax.tree.unflatten(treedef, leaves)
+    assert (
+        back == s and back.args["boundaries"] == (big,) and type(back.args["boundaries"][0]) is int
+    )
+    assert back.args["schedules"][0].args["steps"] == big
+    # jit receives the big ints as (weakly typed) floats: no OverflowError.
+    steps = jnp.asarray([0, small, 2**31 - 1])
+    got = jax.jit(lambda s, t: s(t))(s, steps)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(s(steps)), rtol=1e-6)
+    out = jax.jit(lambda s: s)(s)  # a schedule returned from jit holds arrays
+    assert isinstance(out, jaxlrs.Schedule) and jax.tree.structure(out) == treedef
+
+
+def test_linear_2_53_plus_1_from_the_issue():
+    s = J.linear(1.0, 0.0, 2**53 + 1)
+    assert jax.tree_util.tree_unflatten(*reversed(jax.tree_util.tree_flatten(s))) == s
+    assert s != J.linear(1.0, 0.0, 2**53)
+
+
+def test_same_structure_does_not_retrace():
+    traces = []
+
+    @jax.jit
+    def f(s, t):
+        traces.append(1)
+        return s(t)
+
+    for steps in (100, 1_000, 2**40, 2**41):  # big ints travel as floats: one more trace
+        f(J.cosine(1.0, steps), jnp.arange(4))
+    assert len(traces) == 2
+
+
+# -- the base module knows no concrete combinator ---------------------------------------------
+
+
+def test_schedule_module_imports_no_combinator():
+    tree = ast.parse((ROOT / "jaxlrs" / "_schedule.py").read_text())
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module is not None
+    }
+    assert not any("combinators" in m for m in imported), imported
+
+
+@settings(max_examples=30, deadline=None)
+@given(pairs(), st.sampled_from(["+", "-", "*", "/"]), VALUES, st.booleans())
+def test_arithmetic_operators_build_arithmetic_schedules(pair, op, x, reflected):
+    s, t = pair
+    ops = {
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+    }
+    got = ops[op](x, s) if reflected else ops[op](s, x)
+    want = J.arithmetic(op, x, s) if reflected else J.arithmetic(op, s, x)
+    assert got == want and got.name == "arithmetic"
+    assert ops[op](s, t) == J.arithmetic(op, s, t)
