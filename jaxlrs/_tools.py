@@ -40,14 +40,58 @@ def _check_schedule(fn: str, schedule: Any) -> Schedule:
     return schedule
 
 
-def _check_count(fn: str, steps: Any) -> int:
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)):
+COUNT_RULE = (
+    "an integer n (a Python int, or a NumPy/JAX integer scalar or 0-d array: the values "
+    "at range(n))"
+)
+
+
+def _shown(x: Any) -> str:
+    if isinstance(x, (np.ndarray, np.generic, jax.Array)):
+        return f"{type(x).__name__} of dtype {x.dtype} and shape {np.shape(x)}"
+    text = repr(x)
+    return f"{text if len(text) <= 60 else text[:57] + '...'} ({type(x).__name__})"
+
+
+def _count(fn: str, steps: Any, arrays: bool) -> int | None:
+    """``steps`` as a count when it is an integer scalar of any kind; None when it is an
+    array of steps with at least one dimension (and ``arrays``); ``TypeError`` otherwise.
+
+    The one rule of ``evaluate`` and ``summary``: an integer scalar (Python, NumPy or JAX)
+    is a number of steps; a float scalar is neither a count nor an array, and is refused
+    rather than read as either."""
+    allowed = COUNT_RULE + (" or an array of steps" if arrays else "")
+    if isinstance(steps, jax.core.Tracer):
         raise TypeError(
-            f"{fn}(): steps must be a positive integer, got {steps!r} ({type(steps).__name__})"
+            f"{fn}(): steps must be {allowed}, got a traced value; inside jit/vmap/grad "
+            f"call the schedule directly"
         )
-    if steps < 1:
-        raise ValueError(f"{fn}(): steps must be a positive integer, got {steps!r}")
-    return int(steps)
+    if isinstance(steps, int) and not isinstance(steps, bool):
+        return int(steps)
+    if arrays and isinstance(steps, (list, tuple, range)):
+        return None
+    if isinstance(steps, (np.ndarray, np.generic, jax.Array)):
+        dtype = np.dtype(steps.dtype)
+        if np.ndim(steps) == 0 and dtype.kind in "iu":
+            return int(steps)
+        if np.ndim(steps) > 0 and arrays:
+            return None
+    hint = ""
+    if isinstance(steps, (float, np.floating)) or (
+        isinstance(steps, (np.ndarray, jax.Array)) and np.dtype(steps.dtype).kind == "f"
+    ):
+        hint = "; a float is not a number of steps: pass an int count" + (
+            ", or the steps as an array (e.g. [100.0])" if arrays else ""
+        )
+    raise TypeError(f"{fn}(): steps must be {allowed}, got {_shown(steps)}{hint}")
+
+
+def _check_count(fn: str, steps: Any) -> int:
+    n = _count(fn, steps, arrays=False)
+    assert n is not None
+    if n < 1:
+        raise ValueError(f"{fn}(): steps must be a positive integer, got {n}")
+    return n
 
 
 def _check_chunk(fn: str, chunk: Any) -> int:
@@ -79,13 +123,16 @@ def _array_values(fn: Any, args: Any, steps: Array) -> Array:
 def _host_steps(steps: np.ndarray) -> np.ndarray:
     """Steps as the index dtype, or as the float dtype when they are floats or integers
     too large for the index dtype (as a schedule call does with a large Python int)."""
-    if steps.dtype == bool or np.issubdtype(steps.dtype, np.integer):
+    if steps.dtype.kind in "iu":
         info = np.iinfo(_time.index_dtype())
         if steps.size == 0 or (steps.min() >= info.min and steps.max() <= info.max):
             return steps.astype(_time.index_dtype())
         return steps.astype(np.float64).astype(_time.float_dtype())
-    if not np.issubdtype(steps.dtype, np.floating):
-        raise TypeError(f"evaluate(): steps must be integers or floats, got dtype {steps.dtype}")
+    if not jnp.issubdtype(steps.dtype, jnp.floating):
+        raise TypeError(
+            f"evaluate(): steps must be integers or floats (the steps a schedule call "
+            f"accepts), got an array of dtype {steps.dtype}"
+        )
     return steps.astype(_time.float_dtype())
 
 
@@ -97,7 +144,13 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
     """The schedule's values at ``range(steps)``, or at the given steps, as a NumPy array.
 
     ``evaluate(s, n)[t] == s(t)`` exactly, for every ``t`` in ``range(n)``; an array of
-    steps (integers or fractional floats, any shape) gives an array of that shape. The
+    steps (integers or fractional floats, any shape; a list counts as an array) gives an
+    array of that shape. One rule tells the two apart: an integer scalar of any kind (a
+    Python int, a NumPy integer, a 0-d NumPy or JAX integer array such as
+    ``jnp.int32(100)``) is a count ``n``; an array with at least one dimension holds
+    steps. A float scalar (``100.0``, ``np.float32(3)``) is neither and raises
+    ``TypeError`` (pass an int count, or ``[100.0]`` for the value at one step); so do
+    bools, strings, complex or bool arrays and traced values. The
     steps are evaluated ``chunk`` at a time by one jitted function per schedule structure
     and copied into a NumPy array (float32, or float64 under x64), so device memory stays
     bounded whatever the length; the result itself needs ``4 * n`` bytes of host memory
@@ -106,8 +159,8 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
 
     Args:
         schedule: a jaxlrs schedule with concrete hyperparameters.
-        steps: a number of steps ``n`` (values at ``0, 1, ..., n - 1``), or an array of
-            steps.
+        steps: a number of steps ``n``, an integer scalar (values at
+            ``0, 1, ..., n - 1``), or an array of steps.
         chunk: steps per jitted call.
 
     Returns:
@@ -122,8 +175,9 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
     schedule = _check_schedule(fn, schedule)
     chunk = _check_chunk(fn, chunk)
     out_dtype = _time.float_dtype()
-    if isinstance(steps, (int, np.integer)) and not isinstance(steps, (bool, np.bool_)):
-        n = int(steps)
+    count = _count(fn, steps, arrays=True)
+    if count is not None:
+        n = count
         if n < 0:
             raise ValueError(f"{fn}(): steps must be a non-negative integer, got {n}")
         out = np.empty(n, out_dtype)
@@ -139,9 +193,13 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
                     schedule, np.arange(start, start + m, dtype=np.int64), chunk=chunk
                 )
         return out
-    if isinstance(steps, (Schedule, str, bytes, bool, np.bool_)):
-        raise TypeError(f"{fn}(): steps must be an integer or an array of steps, got {steps!r}")
-    arr = _host_steps(np.asarray(steps))
+    try:
+        raw = np.asarray(steps)
+    except (TypeError, ValueError) as e:  # ragged lists
+        raise TypeError(
+            f"{fn}(): steps must be an array of steps, got {_shown(steps)}: {e}"
+        ) from None
+    arr = _host_steps(raw)
     flat = arr.ravel()
     out = np.empty(flat.shape, out_dtype)
     size = _block(flat.size, chunk)
@@ -217,6 +275,9 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
     """Peak, minimum, final value, area and phase boundaries of a schedule over
     ``range(steps)``.
 
+    ``steps`` is a count, as in :func:`evaluate`: a Python int or a NumPy/JAX integer
+    scalar; a float (even ``100.0``) raises ``TypeError``.
+
     The steps are reduced ``chunk`` at a time inside one jitted function, so a summary over
     ``10**9`` steps runs in bounded memory. The fields of the returned ``Summary``:
 
@@ -235,7 +296,7 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
 
     Args:
         schedule: a jaxlrs schedule with concrete hyperparameters.
-        steps: the number of steps, a positive integer.
+        steps: the number of steps, a positive integer scalar.
         chunk: steps per jitted call.
 
     Returns:

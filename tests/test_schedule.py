@@ -9,6 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from _oracles import CASES, SMALL_STEPS, halving, oracle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jaxlrs
 
@@ -98,6 +100,67 @@ def test_step_kinds(name, kind):
     assert out.shape == shape
     want = oracle(s, np.asarray(step, np.float64))
     np.testing.assert_allclose(np.asarray(out, np.float64), want, rtol=2e-6, atol=1e-7)
+
+
+BAD_STEPS = st.one_of(
+    st.booleans(),
+    st.booleans().map(np.bool_),
+    st.complex_numbers(allow_nan=False),
+    st.complex_numbers(max_magnitude=1e30, allow_nan=False).map(np.complex64),
+    st.text(max_size=5),
+    st.none(),
+    st.builds(object),
+    st.just(b"10"),
+    st.lists(st.text(max_size=2), min_size=1, max_size=3),
+    st.lists(st.booleans(), min_size=1, max_size=3),
+    st.lists(st.none(), min_size=1, max_size=3),
+    st.just([[1], [1, 2]]),  # ragged
+    st.sampled_from([np.bool_, np.complex64, np.complex128, "U3", object]).map(
+        lambda dtype: np.zeros((2,), dtype)
+    ),
+    st.sampled_from([jnp.bool_, jnp.complex64]).map(lambda dtype: jnp.zeros((3,), dtype)),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(BAD_STEPS)
+def test_a_bad_step_raises_a_type_error_naming_the_call(step):
+    s = CASES["linear"]
+    with pytest.raises(
+        TypeError, match=r"^linear\(\.\.\.\)\(step\): step must be a Python int or float"
+    ):
+        s(step)
+
+
+@pytest.mark.parametrize("dtype", [jnp.complex64, jnp.bool_])
+def test_a_bad_traced_step_raises_under_jit_and_vmap(dtype):
+    s = CASES["cycle_mult"]
+    with pytest.raises(TypeError, match=r"^cycle\(\.\.\.\)\(step\): step must be"):
+        jax.jit(s)(jnp.zeros(3, dtype))
+    with pytest.raises(TypeError, match=r"^cycle\(\.\.\.\)\(step\): step must be"):
+        jax.vmap(s)(jnp.zeros(3, dtype))
+
+
+GOOD_STEPS = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.floats(-1e30, 1e30),
+    st.integers(-(2**31), 2**31 - 1).map(np.int32),
+    st.integers(0, 2**64 - 1).map(np.uint64),
+    st.floats(-1e4, 1e4).map(np.float16),
+    st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=4),
+    st.lists(st.floats(0, 1e6), min_size=1, max_size=4).map(tuple),
+    st.integers(1, 50).map(range),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(GOOD_STEPS)
+def test_every_kind_of_step_the_spec_allows_evaluates(step):
+    s = CASES["linear"]
+    out = s(step)
+    _strong_float32(out)
+    assert out.shape == np.shape(np.asarray(step))
+    assert np.isfinite(np.asarray(out)).all()
 
 
 @pytest.mark.parametrize("name", REPRESENTATIVE)

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from _oracles import oracle
 from examples_table import cases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jaxlrs
 from jaxlrs import _tools
@@ -67,13 +69,77 @@ def test_evaluate_compiles_once_per_structure():
     "steps, error, message",
     [(-1, ValueError, "steps must be a non-negative integer, got -1"),
      (np.array(["a"]), TypeError, "steps must be integers or floats"),
-     ("10", TypeError, "steps must be an integer or an array of steps"),
-     (True, TypeError, "steps must be an integer or an array of steps")],
-    ids=["negative", "strings", "text", "bool"],
+     ("10", TypeError, "steps must be an integer n"),
+     (True, TypeError, "steps must be an integer n"),
+     (100.0, TypeError, "a float is not a number of steps"),
+     (np.array([[1], [2]], dtype=bool), TypeError, "got an array of dtype bool"),
+     ([[1], [1, 2]], TypeError, "steps must be an array of steps")],
+    ids=["negative", "strings", "text", "bool", "float", "bool_array", "ragged"],
 )  # fmt: skip
 def test_evaluate_bad_steps(steps, error, message):
     with pytest.raises(error, match=message):
         jaxlrs.evaluate(S.constant(1.0), steps)
+
+
+INTEGER_SCALARS = st.one_of(
+    st.integers(0, 100),
+    st.integers(0, 100).map(np.int64),
+    st.integers(0, 100).map(np.uint16),
+    st.integers(0, 100).map(np.asarray),
+    st.integers(0, 100).map(jnp.int32),
+)
+FLOAT_SCALARS = st.one_of(
+    st.floats(0, 1e6),
+    st.floats(0, 1e6).map(np.float32),
+    st.floats(0, 1e6).map(np.float64),
+    st.floats(0, 1e6).map(lambda x: np.asarray(x)),
+    st.floats(0, 1e6).map(jnp.float32),
+)
+NOT_STEPS = st.one_of(
+    st.booleans(),
+    st.booleans().map(np.bool_),
+    st.complex_numbers(allow_nan=False),
+    st.text(max_size=5),
+    st.none(),
+    st.builds(object),
+    st.just(S.constant(1.0)),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(INTEGER_SCALARS)
+def test_every_integer_scalar_is_a_count(n):
+    s = S.linear(1.0, 0.0, 64)
+    got = jaxlrs.evaluate(s, n)
+    assert got.shape == (int(n),)
+    np.testing.assert_array_equal(got, jaxlrs.evaluate(s, int(n)))
+    if int(n) >= 1:
+        assert jaxlrs.summary(s, n).steps == int(n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(FLOAT_SCALARS)
+def test_a_float_scalar_is_refused_with_a_hint(x):
+    for tool in (jaxlrs.evaluate, jaxlrs.summary):
+        with pytest.raises(TypeError, match=r"(evaluate|summary)\(\): steps must be an integer n .*"
+                           r"a float is not a number of steps"):  # fmt: skip
+            tool(S.constant(1.0), x)
+    # As an array it holds steps: one value per step.
+    got = jaxlrs.evaluate(S.linear(1.0, 0.0, 64), np.atleast_1d(x))
+    assert got.shape == (1,)
+
+
+@settings(max_examples=40, deadline=None)
+@given(NOT_STEPS)
+def test_tools_refuse_what_is_not_a_step_count(x):
+    for tool in (jaxlrs.evaluate, jaxlrs.summary):
+        with pytest.raises(TypeError, match=r"(evaluate|summary)\(\): steps must be an integer n"):
+            tool(S.constant(1.0), x)
+
+
+def test_tools_refuse_traced_steps():
+    with pytest.raises(TypeError, match=r"evaluate\(\): steps .* got a traced value"):
+        jax.jit(lambda n: jaxlrs.evaluate(S.constant(1.0), n))(3)
 
 
 def test_tools_refuse_traced_schedules():
