@@ -94,9 +94,20 @@ def _key(fn: str, key: Any) -> Any:
             words = jax.lax.bitcast_convert_type(jnp.asarray(key).astype(jnp.uint32), jnp.int32)
             return (words[0], words[1])
         raw = np.asarray(key)
-        if not np.issubdtype(raw.dtype, np.integer):
+        if isinstance(key, (list, tuple)) and any(isinstance(w, (bool, np.bool_)) for w in key):
             raise TypeError(f"{fn}(): key words must be integers, got {key!r}")
-        return tuple(int(w) for w in raw.astype(np.uint32).view(np.int32))
+        if raw.dtype == object:  # Python ints too large for int64
+            if not all(isinstance(w, int) for w in raw.tolist()):
+                raise TypeError(f"{fn}(): key words must be integers, got {key!r}")
+        elif not np.issubdtype(raw.dtype, np.integer):
+            raise TypeError(f"{fn}(): key words must be integers, got {key!r}")
+        ints = [int(w) for w in raw.tolist()]
+        if not all(-(2**31) <= w <= 2**32 - 1 for w in ints):
+            raise ValueError(
+                f"{fn}(): key words must be 32-bit integers (from -2**31 to 2**32 - 1, signed "
+                f"or unsigned), got {ints}"
+            )
+        return tuple(int(w) for w in np.asarray(ints, np.int64).astype(np.uint32).view(np.int32))
     raise TypeError(f"{fn}(): key must be an int seed or a JAX PRNG key, got {key!r}")
 
 
@@ -126,8 +137,10 @@ def noise(
     Args:
         schedule: the schedule to perturb.
         key: an int seed (recommended: it prints as itself), or a JAX PRNG key
-            (``jax.random.key(0)`` or ``jax.random.PRNGKey(0)``, threefry). A key is
-            stored as its two 32-bit words and prints as ``[a, b]`` (signed), which
+            (``jax.random.key(0)`` or ``jax.random.PRNGKey(0)``, threefry), or its two
+            32-bit words ``[a, b]``, each signed or unsigned (from -2**31 to 2**32 - 1;
+            a word outside that range raises ``ValueError``, never truncated). A key
+            is stored as its two words and prints as ``[a, b]`` (signed), which
             ``noise`` accepts back (``jax.random.key(s)`` draws the same noise as the
             seed ``s``).
         pct: bound on the relative noise, in [0, 1).

@@ -13,9 +13,6 @@ MAX_LENGTH = 1_000_000
 MAX_DEPTH = 100
 """Deepest nesting of calls, lists and operators ``parse`` accepts."""
 
-MAX_INT = 2**63 - 1
-"""Largest integer literal (in absolute value) ``parse`` accepts."""
-
 _OPS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
@@ -70,13 +67,9 @@ def takes_function(name: str) -> bool:
 
 
 def _number(node: ast.AST, x: Any) -> Any:
-    if isinstance(x, bool):
-        return x
-    if isinstance(x, int):
-        if abs(x) > MAX_INT:
-            raise _Reject(node, f"integer literals must be at most {MAX_INT} in absolute value")
-        return x
-    if isinstance(x, float):
+    # Any int literal: whether it is allowed is the constructor's decision, so that every
+    # schedule a constructor accepts prints as text that parses back.
+    if isinstance(x, (bool, int, float)):
         return x
     raise _Reject(node, f"{type(x).__name__} literals are not allowed")
 
@@ -122,10 +115,12 @@ def _build(node: ast.AST, depth: int) -> Any:
             if isinstance(a, ast.Starred):
                 raise _Reject(a, "*arguments are not allowed")
             args.append(_build(a, depth + 1))
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for k in node.keywords:
             if k.arg is None:
                 raise _Reject(k.value, "**arguments are not allowed")
+            if k.arg in kwargs:
+                raise _Reject(k, f"{name}(): keyword argument {k.arg!r} given twice")
             kwargs[k.arg] = _build(k.value, depth + 1)
         return _construct(node, name, tuple(args), kwargs)
     what = {
@@ -152,10 +147,19 @@ def _build(node: ast.AST, depth: int) -> Any:
 
 
 def _construct(node: ast.AST, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    kind = kinds()[name]
+    try:  # the call's shape first: a keyword repeating a positional, unknown names, ...
+        kind.signature.bind(*args, **kwargs)
+    except TypeError as e:
+        raise _Reject(node, f"{name}(): {e} (parameters: {_params(name)})") from None
     try:
-        return kinds()[name].constructor(*args, **kwargs)
-    except (TypeError, ValueError) as e:
+        return kind.constructor(*args, **kwargs)
+    except (TypeError, ValueError, OverflowError) as e:
         raise _Reject(node, str(e)) from None
+
+
+def _params(name: str) -> str:
+    return ", ".join(kinds()[name].signature.parameters)
 
 
 def parse(text: str) -> Schedule:
@@ -171,9 +175,13 @@ def parse(text: str) -> Schedule:
 
     It never evaluates Python: the text is parsed with :mod:`ast` and only the forms above
     are accepted; names, attribute access, subscripts, lambdas, comprehensions, ``**``,
-    integers beyond 2**63 - 1, nesting deeper than 100 levels and texts longer than
-    1,000,000 characters raise ``ValueError`` naming the offending part and its column.
-    A constructor's own validation errors are raised as ``ValueError`` the same way.
+    nesting deeper than 100 levels and texts longer than 1,000,000 characters raise
+    ``ValueError`` naming the offending part and its column. So does a call that Python
+    would refuse: a keyword given twice (``steps=10, steps=20``), a keyword repeating a
+    positional argument, an unknown keyword, too many or too few arguments. Any integer
+    literal is read exactly (also beyond 2**63); whether it is allowed is the
+    constructor's decision, so every schedule a constructor accepts round-trips. A
+    constructor's own validation errors are raised as ``ValueError`` the same way.
 
     Args:
         text: the expression, e.g. ``"warmup(cosine(1e-3, 10_000), 500)"``.

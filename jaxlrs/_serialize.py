@@ -139,7 +139,7 @@ def _build(node: Mapping[str, Any], path: str, depth: int) -> Schedule:
             keywords[p.name] = v
     try:
         return registry[name].constructor(*positional, **keywords)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise ValueError(f"from_dict(): {path}: {e}") from None
 
 
@@ -149,7 +149,10 @@ def from_dict(data: Mapping[str, Any]) -> Schedule:
     Options left out of a node's ``args`` take their defaults, so hand-written configs may
     be short. Unknown constructor names or parameters, a wrong ``format`` or ``version``,
     and values the constructor rejects raise ``ValueError`` naming the path of the bad
-    field, e.g. ``schedule.args.schedule.args.steps``.
+    field, e.g. ``schedule.args.schedule.args.steps``. Integers of any size are passed on
+    exactly, as in :func:`parse`: the constructor decides which it accepts. (A dict cannot
+    hold a key twice; ``json.loads`` keeps the last of repeated keys, so the command line
+    reads JSON files with a hook that refuses them.)
 
     Args:
         data: ``{"format": "jaxlrs", "version": 1, "schedule": NODE}``.

@@ -7,7 +7,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _strategies import schedules
 from examples_table import cases, function_cases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jaxlrs
 from jaxlrs._schedule import Schedule, kinds
@@ -170,3 +173,30 @@ def test_optional_function_arguments_are_refused_where_they_appear():
     with pytest.raises(ValueError, match="attribute access is not allowed"):
         jaxlrs.parse(repr(s))
     assert jaxlrs.parse(repr(cyclic(0.1, 1.0, step_size_up=4))) == cyclic(0.1, 1.0, step_size_up=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(schedules())
+def test_generated_schedules_round_trip_through_json(s):
+    text = json.dumps(jaxlrs.to_dict(s))
+    back = jaxlrs.from_dict(json.loads(text))
+    assert back == s and repr(back) == repr(s)
+    _leaves_match(jaxlrs.to_dict(back)["schedule"], s)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(st.integers(2**31, 2**70), st.integers(10**300, 10**400)), st.booleans())
+def test_huge_numbers_are_the_constructors_decision(n, negative):
+    # Like parse: integers of any size reach the constructor exactly; what it refuses
+    # (OverflowError included) is a ValueError naming the path, never another exception.
+    n = -n if negative else n
+    for node in ({"name": "constant", "args": {"value": n}},
+                 {"name": "linear", "args": {"init": 1.0, "end": 0.0, "steps": n}}):  # fmt: skip
+        data = json.loads(json.dumps(_wrap(node)))
+        try:
+            s = kinds()[node["name"]].constructor(**node["args"])
+        except (TypeError, ValueError, OverflowError):
+            with pytest.raises(ValueError, match=r"^from_dict\(\): schedule: "):
+                jaxlrs.from_dict(data)
+            continue
+        assert jaxlrs.from_dict(data) == s
