@@ -1,12 +1,20 @@
-"""The command line: ``python -m jaxlrs show EXPR --steps N``."""
+"""The command line: ``python -m jaxlrs show EXPR --steps N``.
+
+Every error (a bad expression or JSON file, a bad or missing ``--steps``, an unknown option)
+prints one line, ``jaxlrs: error: ...``, to stderr and exits with status 1. When the reader
+of the output goes away (``python -m jaxlrs show ... | head -1``) it stops quietly with
+status 141, as a Unix tool killed by SIGPIPE does.
+"""
 
 from __future__ import annotations
 
 import argparse
+import decimal
 import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -18,18 +26,56 @@ from ._tools import evaluate, phases, sample_steps, summary
 WIDTH, HEIGHT = 64, 16
 """The terminal plot's grid, in characters (it prints 79 columns wide)."""
 
+MAX_STEPS = 2**63 - 1
+"""Largest ``--steps`` accepted."""
+
+BROKEN_PIPE = 141
+"""Exit status when stdout's reader has gone away (128 + SIGPIPE, as Unix tools)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"key {k!r} appears twice in one JSON object")
+        out[k] = v
+    return out
+
 
 def load(text: str) -> Schedule:
     """A schedule from an expression, or from the path of a JSON file written from
-    ``to_dict``."""
+    ``to_dict``. A JSON object that repeats a key is refused (``json.load`` would keep the
+    last value silently)."""
     if text.endswith(".json") or os.path.isfile(text):
         try:
             with open(text, encoding="utf-8") as f:
-                data = json.load(f)
+                data = json.load(f, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as e:
             raise ValueError(f"{text}: not valid JSON: {e}") from None
+        except RecursionError:
+            raise ValueError(f"{text}: JSON nested too deeply") from None
+        except ValueError as e:  # a repeated key, a number too long to convert, bad UTF-8
+            raise ValueError(f"{text}: {e}") from None
         return from_dict(data)
     return parse(text)
+
+
+def parse_steps(text: str) -> int:
+    """``--steps``: a positive integer, written as Python would (``20000``, ``20_000``) or
+    in scientific notation when that is an exact integer (``2e4``, ``1.5e3``; not
+    ``1.5``), at most 2**63 - 1."""
+    allowed = "a positive integer such as 20000, 20_000 or 2e4"
+    try:
+        value = decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
+        raise ValueError(f"--steps must be {allowed}, got {text!r}") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise ValueError(f"--steps must be {allowed}, got {text!r}")
+    if value.adjusted() > 18 or int(value) > MAX_STEPS:
+        raise ValueError(f"--steps must be at most 2**63 - 1, got {text!r}")
+    if value < 1:
+        raise ValueError(f"--steps must be {allowed}, got {text!r}")
+    return int(value)
 
 
 def _fmt(x: float) -> str:
@@ -89,8 +135,20 @@ def text_plot(
     return "\n".join(line.rstrip() for line in lines)
 
 
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors raised (one line, exit 1) instead of printing the usage
+    block and exiting with 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see: {self.prog} --help)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m jaxlrs",
         description="Inspect jaxlrs learning-rate schedules.",
     )
@@ -106,7 +164,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a jaxlrs expression such as 'warmup(cosine(1e-3, 10_000), 500)', "
         "or the path of a JSON file written from jaxlrs.to_dict",
     )
-    show.add_argument("--steps", type=int, help="number of steps to summarise and plot")
+    show.add_argument(
+        "--steps", metavar="N", help="number of steps to summarise and plot (e.g. 20000 or 2e4)"
+    )
     show.add_argument("--png", metavar="FILE", help="also write a picture (needs matplotlib)")
     show.add_argument("--json", action="store_true", help="print jaxlrs.to_dict(schedule) only")
     show.add_argument("--log", action="store_true", help="logarithmic value axis")
@@ -114,30 +174,56 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (errors print one line to stderr)."""
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit status: 0, 1 after an error (one line on
+    stderr), or 141 when stdout's reader went away (nothing printed)."""
     try:
-        schedule = load(args.expr)
-        if args.json:
-            print(json.dumps(to_dict(schedule), indent=2))
-            return 0
-        if args.steps is None:
-            raise ValueError("--steps N is needed for the summary and plot")
-        if args.steps < 1:
-            raise ValueError(f"--steps must be a positive integer, got {args.steps}")
-        print(summary(schedule, args.steps))
-        print()
-        print(text_plot(schedule, args.steps, log=args.log))
-        if args.png:
-            from ._plot import plot
-
-            fig = plot(schedule, args.steps, log=args.log)
-            fig.savefig(args.png, dpi=100)
-            print(f"\nwrote {args.png}")
-    except (ValueError, TypeError, ImportError, OSError) as e:
-        message = " ".join(str(e).split())
+        _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+    except (
+        _UsageError,
+        ValueError,
+        TypeError,
+        ImportError,
+        OSError,
+        ArithmeticError,
+        RecursionError,
+    ) as e:
+        message = " ".join(str(e).split()) or type(e).__name__
         if len(message) > 300:
             message = message[:297] + "..."
         print(f"jaxlrs: error: {message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _run(argv: Sequence[str] | None) -> None:
+    args = _parser().parse_args(argv)
+    steps = None if args.steps is None else parse_steps(args.steps)
+    schedule = load(args.expr)
+    if args.json:
+        print(json.dumps(to_dict(schedule), indent=2))
+        return
+    if steps is None:
+        raise ValueError("--steps N is needed for the summary and plot")
+    print(summary(schedule, steps))
+    print()
+    print(text_plot(schedule, steps, log=args.log))
+    if args.png:
+        from ._plot import plot
+
+        fig = plot(schedule, steps, log=args.log)
+        fig.savefig(args.png, dpi=100)
+        print(f"\nwrote {args.png}")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of what is still
+    buffered does not fail again (and print "Exception ignored ...")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a file (captured in tests)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jaxlrs
 from jaxlrs import _cli
@@ -65,6 +67,14 @@ BAD = {
     "zero_steps": (["show", "cosine(1.0, 10)", "--steps", "0"], "--steps must be a positive"),
     "missing_file": (["show", "nowhere/config.json", "--steps", "10"], "No such file"),
     "from_fn": (["show", "from_fn(f)", "--json"], "wraps a Python function"),
+    "steps_text": (["show", "cosine(1.0, 10)", "--steps", "abc"], "--steps must be a positive"),
+    "steps_fraction": (["show", "cosine(1.0, 10)", "--steps", "1.5"], "got '1.5'"),
+    "steps_huge": (["show", "cosine(1.0, 10)", "--steps", "1e30"], "at most 2**63 - 1"),
+    "no_expr": (["show"], "the following arguments are required: EXPR"),
+    "no_command": ([], "the following arguments are required"),
+    "unknown_option": (["show", "cosine(1.0, 10)", "--bogus"], "unrecognized arguments"),
+    "unknown_command": (["plot", "cosine(1.0, 10)"], "invalid choice: 'plot'"),
+    "repeated_keyword": (["show", "linear(1.0, 0.0, steps=10, steps=20)"], "given twice"),
 }
 
 
@@ -85,8 +95,145 @@ def test_bad_input_subprocess_has_no_traceback(tmp_path):
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.startswith("jaxlrs: error: ") and r.stderr.count("\n") == 1
     assert "Traceback" not in r.stderr
-    r = run("show")
-    assert r.returncode == 2 and "Traceback" not in r.stderr  # argparse usage error
+    for args in (["show"], ["show", "cosine(1.0, 10)", "--steps", "abc"]):  # usage errors
+        r = run(*args)
+        assert r.returncode == 1 and r.stdout == "", args
+        assert r.stderr.startswith("jaxlrs: error: ") and r.stderr.count("\n") == 1, r.stderr
+
+
+# -- --steps ------------------------------------------------------------------------------
+
+
+def _spellings(n: int) -> st.SearchStrategy[str]:
+    """Ways to write the integer n that --steps accepts."""
+    digits = str(n)
+    grouped = f"{n:_}"
+    forms = [digits, grouped, f" {digits} "]
+    zeros = len(digits) - len(digits.rstrip("0"))
+    if zeros:
+        mantissa = digits[: len(digits) - zeros]
+        forms.append(f"{mantissa}e{zeros}")
+        if len(mantissa) > 1:
+            forms.append(f"{mantissa[0]}.{mantissa[1:]}e{len(digits) - 1}")
+    return st.sampled_from(forms)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 2**63 - 1).flatmap(lambda n: st.tuples(st.just(n), _spellings(n))))
+def test_steps_accepts_exact_integers_in_any_spelling(case):
+    n, text = case
+    assert _cli.parse_steps(text) == n
+
+
+NOT_COUNTS = st.one_of(
+    st.text(max_size=8).filter(lambda t: not t.strip().replace("_", "").isdigit()),
+    st.integers(-(10**6), 0).map(str),
+    st.floats(allow_nan=True).filter(lambda x: not (x > 0 and float(x).is_integer())).map(repr),
+    st.integers(2**63, 10**40).map(str),
+    st.sampled_from(["inf", "-inf", "nan", "1e-3", "2.5", "1e999999999", "0x10", "1/2", ""]),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(NOT_COUNTS)
+def test_steps_refuses_everything_else_with_one_line(text):
+    with pytest.raises(ValueError, match=r"^--steps must be"):
+        _cli.parse_steps(text)
+
+
+@settings(max_examples=20, deadline=None)
+@given(NOT_COUNTS)
+def test_bad_steps_exit_1_with_one_line(text):
+    # (capsys cannot be used with @given; main writes to sys.stderr, read it back here)
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()) as out:
+        assert _cli.main(["show", "constant(1.0)", "--steps", text]) == 1
+    assert out.getvalue() == ""
+    message = err.getvalue()
+    # "--steps must be ..." or, for text that starts like an option, argparse's "argument
+    # --steps: expected one argument": one line either way.
+    assert message.startswith("jaxlrs: error: ") and message.count("\n") == 1
+    assert "--steps" in message
+
+
+# -- JSON files ---------------------------------------------------------------------------
+
+
+def _json_file(tmp_path, text, name="config.json"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def _head(value: str) -> str:
+    node = '{"name": "constant", "args": {"value": ' + value + "}}"
+    return '{"format": "jaxlrs", "version": 1, "schedule": ' + node + "}"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [(_head("1e400"), "value must be a finite number, got inf"),
+     (_head("1" + "0" * 400), "from_dict(): schedule: "),
+     (_head("1" + "0" * 5000), "Exceeds the limit"),
+     (_head("NaN"), "value must be a finite number"),
+     ('{"format": "jaxlrs", "format": "jaxlrs", "version": 1}', "key 'format' appears twice"),
+     ('{"format": "jaxlrs", "version": 1, "schedule": {"name": "linear", "args": {"init": 1.0, '
+      '"end": 0.0, "steps": 10, "steps": 20}}}', "key 'steps' appears twice"),
+     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+     ("\udcff", "config.json")],
+    ids=["float_overflow", "huge_int", "too_many_digits", "nan", "repeated_top", "repeated_arg",
+         "deep", "bad_utf8"],
+)  # fmt: skip
+def test_bad_json_files_exit_1_with_one_line(tmp_path, capsys, text, message):
+    path = tmp_path / "config.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    assert _cli.main(["show", str(path), "--steps", "10"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("jaxlrs: error: ") and err.count("\n") == 1, err
+    assert message in err
+
+
+def test_huge_number_in_a_json_file_has_no_traceback(tmp_path):
+    r = run("show", _json_file(tmp_path, _head("1" + "0" * 400)), "--steps", "10")
+    assert r.returncode == 1 and r.stdout == "" and "Traceback" not in r.stderr
+    assert r.stderr.startswith("jaxlrs: error: ") and r.stderr.count("\n") == 1
+
+
+# -- a reader that goes away --------------------------------------------------------------
+
+
+def test_a_closed_pipe_ends_quietly():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        [sys.executable, "-m", "jaxlrs", "show", "cosine(1.0, 1000)", "--steps", "1000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        proc.stdout.close()  # before the command prints anything (importing JAX takes long)
+        err = proc.stderr.read()
+        status = proc.wait(timeout=180)
+    assert status == _cli.BROKEN_PIPE
+    assert err == b""
+
+
+def test_piping_into_head_prints_no_error():
+    cmd = f"{sys.executable} -m jaxlrs show 'cosine(1.0, 1000)' --steps 1000 | head -1"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        ["bash", "-c", cmd + "; echo status=${PIPESTATUS[0]}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[0] == "schedule  cosine(1.0, 1000)"
+    assert lines[-1] in ("status=0", f"status={_cli.BROKEN_PIPE}")
 
 
 def test_text_plot_columns_span_each_range():
