@@ -419,15 +419,16 @@ def _host_step(schedule: Schedule, step: Any) -> Any:
         if not _step_dtype(step.dtype):
             raise _bad_step(schedule, step)
         return step
+    given = step
     if isinstance(step, (list, tuple, range)):
         try:
-            step = np.asarray(step)
+            step = steps_array(step)
         except (TypeError, ValueError) as e:
             raise _bad_step(schedule, step, f" ({e})") from None
     if isinstance(step, (np.ndarray, np.generic)):
         found = _step_dtype(step.dtype)
         if not found:
-            raise _bad_step(schedule, step)
+            raise _bad_step(schedule, given)
         if found == "i":
             limit = _time.index_max()
             if step.size and (int(step.max()) > limit or int(step.min()) < -limit):
@@ -436,6 +437,15 @@ def _host_step(schedule: Schedule, step: Any) -> Any:
     if isinstance(step, bool) or not isinstance(step, (int, float)):
         raise _bad_step(schedule, step)
     return _host_step(schedule, int(step) if isinstance(step, int) else float(step))
+
+
+def steps_array(steps: Any) -> np.ndarray:
+    """A list or tuple of steps as one NumPy array; Python ints beyond int64 make it
+    float64 (as a single such int travels as a float) instead of an object array."""
+    out = np.asarray(steps)
+    if out.dtype == object and all(_is_number(x) for x in out.ravel().tolist()):
+        out = out.astype(np.float64)
+    return out
 
 
 def _big_step(schedule: Schedule, step: int) -> float:

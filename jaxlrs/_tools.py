@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _time
-from ._schedule import Schedule, evaluator, expands, kinds
+from ._schedule import Schedule, evaluator, expands, kinds, steps_array
 
 Array = jax.Array
 
@@ -194,7 +194,7 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
                 )
         return out
     try:
-        raw = np.asarray(steps)
+        raw = steps_array(steps)
     except (TypeError, ValueError) as e:  # ragged lists
         raise TypeError(
             f"{fn}(): steps must be an array of steps, got {_shown(steps)}: {e}"

@@ -148,6 +148,7 @@ GOOD_STEPS = st.one_of(
     st.integers(0, 2**64 - 1).map(np.uint64),
     st.floats(-1e4, 1e4).map(np.float16),
     st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=4),
+    st.lists(st.integers(-(2**70), 2**70), min_size=1, max_size=4),
     st.lists(st.floats(0, 1e6), min_size=1, max_size=4).map(tuple),
     st.integers(1, 50).map(range),
 )
