@@ -195,7 +195,10 @@ def CyclicLR(
 
     ``base_lr`` is the lower bound of the cycle, as in PyTorch (which overwrites the
     optimizer's rate with it). The cycle index and the position inside the cycle are exact
-    integers at any step. The momentum arguments are kept for parity; the momentum schedule
+    integers at any step, for step sizes up to ``2**31 - 1`` each (their sum is formed in
+    the unsigned type). The value is ``base_lr * (1 - s * scale) + max_lr * s * scale``
+    with ``1 - s`` from exact integers, so a ``max_lr`` below ``base_lr`` keeps its small
+    apex. The momentum arguments are kept for parity; the momentum schedule
     itself is :func:`CyclicMomentum`, which takes the same arguments.
 
     Args:
@@ -536,8 +539,11 @@ def OneCycleLR(
     Differs from PyTorch past the end: PyTorch raises once stepped beyond ``total_steps``
     (and its value at step ``total_steps`` extrapolates the last phase past ``min``); jaxlrs
     holds the final value ``min`` from step ``T - 1`` on. The phase ends are not integers
-    in general, so the phase position is computed in floating point (exact to 2**24
-    steps). The momentum arguments are kept for parity; the momentum schedule is
+    in general; each is kept as an exact integer plus a fraction (PyTorch forms
+    ``pct_start * T`` in float64, and so does jaxlrs, from exact float32 partial products
+    and the bits float32 dropped from a concrete ``pct_start``), so the position inside a
+    phase is exact at any step up to ``2**31 - 1`` and the value matches PyTorch to 1e-6
+    relative, also for a tiny ``initial`` or ``min``. The momentum arguments are kept for parity; the momentum schedule is
     :func:`OneCycleMomentum`, which takes the same arguments.
 
     Args:
