@@ -7,16 +7,19 @@ Hyperparameters are validated when concrete; traced ones (inside ``jit``, ``vmap
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
 from . import _check as check
-from ._combinators import _check_shape, cooldown, cycle, warmup
-from ._primitives import constant, exponential, linear, triangular
+from . import _time
+from ._combinators import _check_shape, warmup
+from ._curves import blend
+from ._primitives import _exponent, constant, linear, times_power, triangle
 from ._schedule import Schedule, expands, register
-from ._time import count, float_dtype, index_dtype, is_int, value
+from ._time import Time, count, float_dtype, index_dtype, is_int, value
 
 Array = jax.Array
 
@@ -44,16 +47,34 @@ def fraction_of(fraction: Any, steps: Any, rounding: str) -> Array:
 MODES = ("triangular", "triangular2", "exp_range")
 
 
-def _cyclic(low: Any, high: Any, period: Any, mode: str, gamma: Any, inc_fraction: Any) -> Schedule:
-    if mode == "triangular":
-        return cycle(triangular(low, high, period, inc_fraction), period)
-    wave = triangular(0.0, value(high) - value(low), period, inc_fraction)
-    if mode == "triangular2":
-        return cycle(wave, period, decay=0.5) + low
-    return cycle(wave, period) * exponential(1.0, gamma) + low
+def _cyclic(
+    time: Time, low: Any, high: Any, period: Any, mode: str, gamma: Any, inc_fraction: Any
+) -> Array:
+    q = _time.floordiv(time, period)
+    if time.exact:
+        local = _time.minus(time, q * count(period))
+    else:
+        p = count(period).astype(float_dtype())
+        local = Time(jnp.clip(_time.to_float(time) - q * p, 0, p))
+    done, left = _time.ramp(local, period)
+    unit, rest = triangle(done, left, inc_fraction)
+    if mode != "triangular":
+        # lr = low * (1 - u * a) + high * u * a for the amplitude a, with
+        # 1 - u * a = (1 - u) + u * (1 - a): a dip (high < low) keeps its small apex.
+        if mode == "triangular2":
+            amp = jnp.exp2(-q.astype(float_dtype()))
+            gap = -jnp.expm1(-q.astype(float_dtype()) * math.log(2))
+        else:
+            amp = times_power(1.0, gamma, _exponent(time, 1, False))
+            c = _time._correction(gamma)
+            log_g = jnp.log(value(gamma)) + (0.0 if c is None else jnp.asarray(c, amp.dtype))
+            gap = -jnp.expm1(_time.to_float(time) * log_g)  # 1 - gamma**t
+        rest = rest + unit * gap
+        unit = unit * amp
+    return value(low) * rest + value(high) * unit
 
 
-@register(expands(_cyclic))
+@register(_cyclic)
 def cyclic(
     low: float,
     high: float,
@@ -112,7 +133,20 @@ def cyclic(
 # -- one cycle -----------------------------------------------------------------------------
 
 
+def _before(time: Time, step: Array) -> Array:
+    """``t < step``, exactly for integer steps."""
+    if time.exact and is_int(step):
+        return _time.whole(time) < step
+    return _time.to_float(time) < step.astype(float_dtype())
+
+
+def _phase(time: Time, start: Any, length: Any) -> tuple[Array, Array]:
+    """``(done, left)`` of a phase of ``length`` steps from ``start``."""
+    return _time.ramp(_time.minus(time, start, length), length)
+
+
 def _one_cycle(
+    time: Time,
     peak: Any,
     steps: Any,
     pct_start: Any,
@@ -120,7 +154,7 @@ def _one_cycle(
     final_div_factor: Any,
     shape: str,
     three_phase: bool,
-) -> Schedule:
+) -> Array:
     top = value(peak)
     initial = top / value(div_factor)
     bottom = initial / value(final_div_factor)
@@ -128,15 +162,25 @@ def _one_cycle(
     # The last phase keeps at least one step, so the schedule always ends on ``final``.
     cap = (total - 1) // 2 if three_phase else total - 1
     up = jnp.minimum(fraction_of(pct_start, steps, "round"), cap)
+    # Each phase is selected only on its own steps, so an empty one (up == 0) is never
+    # evaluated at its end: with three phases and up == 0 the schedule starts on the
+    # final phase, at ``initial``. Falling phases run the shape backwards in time, as
+    # ``cooldown`` does.
+    done, left = _phase(time, 0, up)
+    rise = blend(shape, initial, top, done, left)
     if three_phase:
-        back = cooldown(constant(top), 0, up, initial, shape)
-        body = cooldown(back, up, total - 2 * up, bottom, shape)
+        done, left = _phase(time, up, up)
+        back = blend(shape, initial, top, left, done)
+        done, left = _phase(time, 2 * up, total - 2 * up)
+        fall = blend(shape, bottom, initial, left, done)
+        fall = jnp.where(_before(time, 2 * up), back, fall)
     else:
-        body = cooldown(constant(top), 0, total - up, bottom, shape)
-    return warmup(body, up, initial, shape)
+        done, left = _phase(time, up, total - up)
+        fall = blend(shape, bottom, top, left, done)
+    return jnp.where(_before(time, up), rise, fall)
 
 
-@register(expands(_one_cycle))
+@register(_one_cycle)
 def one_cycle(
     peak: float,
     steps: int,

@@ -20,8 +20,9 @@ Array = jax.Array
 def _tanh_decay(time: Time, init: Any, steps: Any, end: Any, lower: Any, upper: Any) -> Array:
     done, left = ramp(time, steps)
     x = value(lower) * left + value(upper) * done
-    # (1 - tanh(x)) / 2 == sigmoid(-2x): no cancellation where tanh(x) is close to 1.
-    return value(end) + (value(init) - value(end)) * jax.nn.sigmoid(-2 * x)
+    # (1 - tanh(x)) / 2 == sigmoid(-2x) and its complement sigmoid(2x), each accurate
+    # where the other is close to 1: init * w + end * (1 - w) never cancels.
+    return value(init) * jax.nn.sigmoid(-2 * x) + value(end) * jax.nn.sigmoid(2 * x)
 
 
 @register(_tanh_decay)
@@ -74,8 +75,10 @@ def tanh_decay(
 
 
 def _rex(time: Time, init: Any, steps: Any, end: Any) -> Array:
-    _, left = ramp(time, steps)
-    return value(end) + (value(init) - value(end)) * (2 * left / (1 + left))
+    done, left = ramp(time, steps)
+    # w = 2 (1 - z) / (2 - z) and 1 - w = z / (2 - z), with 1 - z = left and z = done.
+    denom = 1 + left
+    return value(init) * (2 * left / denom) + value(end) * (done / denom)
 
 
 @register(_rex)

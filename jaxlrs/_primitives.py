@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from . import _check as check
 from . import _time
-from ._curves import half_cos, half_cos_pair, safe_pow
+from ._curves import half_cos_pair, pow_pair
 from ._schedule import Schedule, register
 from ._time import Time, count, ramp, value
 
@@ -87,11 +87,14 @@ def linear(init: float, end: float, steps: int) -> Schedule:
 
 
 def _polynomial(time: Time, init: Any, end: Any, steps: Any, power: Any) -> Array:
-    _, left = ramp(time, steps)
+    done, left = ramp(time, steps)
     init, end = value(init), value(end)
     if _is_one(power):
-        return init * left + end * (1 - left)
-    return end + (init - end) * safe_pow(left, value(power))
+        return init * left + end * done
+    # init * w + end * (1 - w), both weights accurate: a rising polynomial (end > init)
+    # keeps a small init to the last bit instead of losing it in end + (init - end) * w.
+    w, cw = pow_pair(done, left, value(power))
+    return init * w + end * cw
 
 
 @register(_polynomial)
@@ -129,18 +132,16 @@ def polynomial(init: float, end: float, steps: int, power: float = 1.0) -> Sched
 def _cosine(time: Time, init: Any, steps: Any, end: Any, exponent: Any, k: Any) -> Array:
     done, left = ramp(time, steps)
     if not _is_one(k):
-        # k-decay: progress is done**k; its complement 1 - done**k from left exactly.
-        k = value(k)
-        full = left >= 1
-        safe_left = jnp.where(full, 0.5, left)
-        safe_done = jnp.where(done > 0, done, 1.0)
-        left = jnp.where(full, 1.0, -jnp.expm1(k * jnp.log1p(-safe_left)))
-        done = jnp.where(done > 0, safe_done**k, 0.0)
+        # k-decay: progress done**k and its complement, both from one accurate logarithm
+        # of done (log1p(-left) near the end; log(done) near the start, where 1 - left
+        # would have lost a tiny done: at step 1 of 10**8, 1e-8**0.1 = 0.158).
+        done, left = pow_pair(left, done, value(k))
     init, end = value(init), value(end)
+    h_done, h_left = half_cos_pair(done, left)  # one sin for both
     if _is_one(exponent):
-        h_done, h_left = half_cos_pair(done, left)  # one sin for both
         return init * h_left + end * h_done
-    return end + (init - end) * safe_pow(half_cos(left), value(exponent))
+    w, cw = pow_pair(h_done, h_left, value(exponent))
+    return init * w + end * cw
 
 
 @register(_cosine)
@@ -190,24 +191,91 @@ def cosine(
 # -- exponential / inverse time ------------------------------------------------------------
 
 
-def _exponent(time: Time, steps: Any, staircase: bool) -> Array:
+def _exponent(time: Time, steps: Any, staircase: bool) -> tuple[Array, Array | None]:
+    """``t / steps`` (``floor(t / steps)`` with ``staircase``) as ``(q, frac)``: for an
+    integer step the exact integer stair ``q`` and the float fraction of a stair (None
+    with ``staircase``); otherwise the float quotient and None."""
     if staircase:
-        return _time.floordiv(time, steps).astype(_time.float_dtype())
+        return _time.floordiv(time, steps), None
+    if not time.exact:
+        return _time.to_float(time) / count(steps).astype(_time.float_dtype()), None
     q = _time.floordiv(time, steps)
-    local = _time.minus(time, q * count(steps)) if time.exact else time
-    if time.exact:
-        done, _ = ramp(local, steps)
-        return q.astype(_time.float_dtype()) + done
-    return _time.to_float(time) / count(steps).astype(_time.float_dtype())
+    if not _time.is_int(q):
+        return q, None
+    done, _ = ramp(_time.minus(time, q * count(steps)), steps)
+    return q, done
+
+
+def _as_float(e: tuple[Array, Array | None]) -> Array:
+    q, frac = e
+    q = q.astype(_time.float_dtype())
+    return q if frac is None else q + frac
+
+
+_SPLIT = 1 << 16  # integer exponents from here on are split into float-exact parts
+
+
+def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
+    """``scale * base**e`` for a positive hyperparameter ``base`` and an exponent
+    ``e = (q, frac)`` from :func:`_exponent`.
+
+    * The bits float32 dropped from ``base`` come back as ``exp(e * correction)``
+      (``_time.power``).
+    * An integer ``q >= 2**16`` is split into ``q_hi``, ``q`` with its low 8 bits cleared
+      (exact in float32), and ``q_lo + frac < 257``: ``float32(q)`` alone rounds ``q`` by
+      up to 64 beyond 2**30, a relative error of ``64 * log(base)`` in the value (2e-6
+      for a growth by 30 decades); ``base**q_lo`` is then ``exp(q_lo * log(base))``, an
+      exponent that is tiny wherever the value is representable.
+    * ``base**e`` alone may pass float32's range where the product does not
+      (``1e-6 * 1.0000001**750782387 = 4e26``, while float32's 1.00000012 to that power is
+      8e38): where ``|q_hi * log(base)| > 64`` the value is formed as
+      ``((scale * small) * base**(q_hi/2)) * base**(q_hi/2)``, each product between the
+      start and the result.
+    """
+    f = _time.float_dtype()
+    b = value(base)
+    c = _time._correction(base)
+    q, frac = e
+    if _time.is_int(q):
+        big = q >= _SPLIT
+        low = jnp.bitwise_and(q, 0xFF)
+        hi = jnp.where(big, q - low, q).astype(f)
+        lo = jnp.where(big, low, 0).astype(f)
+        if frac is not None:
+            hi, lo = jnp.where(big, hi, hi + frac), jnp.where(big, lo + frac, 0.0)
+        x = lo * jnp.log(b)
+        total = hi + lo
+    else:
+        hi = q if frac is None else q + frac
+        x = jnp.zeros((), f)
+        total = hi
+    if c is not None:
+        x = x + total * jnp.asarray(c, f)
+    start = value(scale) * jnp.exp(x)
+    # Halve the exponent only where base**hi could leave the float range (|log| > 64):
+    # elsewhere one pow keeps exact powers exact (0.5**1 is 0.5, not 0.7071068**2).
+    far = jnp.abs(hi * jnp.log(b)) > 64
+    p = b ** jnp.where(far, 0.5 * hi, hi)  # XLA's pow (~6e-8)
+    return jnp.where(far, (start * p) * p, start * p)
+
+
+def _decays(base: Any) -> Array:
+    """``base < 1`` judged on the exact value: ``0.999999999`` is 1 in float32, but its
+    host correction (``_time.power``) is negative."""
+    b = value(base)
+    c = _time._correction(base)
+    if c is None:
+        return b < 1
+    return (b < 1) | ((b == 1) & (jnp.asarray(c, b.dtype) < 0))
 
 
 def _exponential(time: Time, init: Any, rate: Any, steps: Any, staircase: bool, end: Any) -> Array:
     e = _exponent(time, steps, staircase)
-    out = value(init) * _time.power(rate, e)  # XLA's pow (~6e-8), with rate's lost bits
+    out = times_power(init, rate, e)
     if end is None:
         return out
     end = value(end)
-    return jnp.where(value(rate) < 1, jnp.maximum(out, end), jnp.minimum(out, end))
+    return jnp.where(_decays(rate), jnp.maximum(out, end), jnp.minimum(out, end))
 
 
 @register(_exponential)
@@ -254,7 +322,7 @@ def exponential(
 
 
 def _inverse_time(time: Time, init: Any, rate: Any, steps: Any, staircase: bool) -> Array:
-    e = _exponent(time, steps, staircase)
+    e = _as_float(_exponent(time, steps, staircase))
     return value(init) / (1 + value(rate) * e)
 
 
@@ -293,8 +361,7 @@ def inverse_time(init: float, rate: float, steps: int = 1, staircase: bool = Fal
 
 
 def _step_decay(time: Time, init: Any, every: Any, factor: Any) -> Array:
-    k = _time.floordiv(time, every).astype(_time.float_dtype())
-    return value(init) * _time.power(factor, k)
+    return times_power(init, factor, (_time.floordiv(time, every), None))
 
 
 @register(_step_decay)
@@ -334,7 +401,7 @@ def _multistep(time: Time, init: Any, milestones: Any, factor: Any) -> Array:
     if isinstance(milestones, tuple) and not milestones:
         return value(init)
     k = _time.count_le(time, _knots(milestones, count))
-    return value(init) * _time.power(factor, k.astype(_time.float_dtype()))
+    return times_power(init, factor, (k, None))
 
 
 @register(_multistep)
@@ -439,15 +506,30 @@ def piecewise_linear(boundaries: list[int], values: list[float]) -> Schedule:
 # -- triangle ------------------------------------------------------------------------------
 
 
+def triangle(done: Array, left: Array, inc_fraction: Any) -> tuple[Array, Array]:
+    """``(u, 1 - u)`` for the unit triangle ``u = min(p / inc, (1 - p) / (1 - inc))`` at
+    progress ``p = done = 1 - left``, each accurate: near the apex ``1 - u`` is
+    ``(inc - p) / inc`` or ``(p - inc) / (1 - inc)``, a difference of two accurate
+    numbers, not ``1 - u``. ``inc = 1`` is a ramp that drops to 0 at ``p = 1``."""
+    inc = value(inc_fraction)
+    ramp_only = inc >= 1
+    dec = jnp.where(ramp_only, 1.0, 1 - inc)
+    up = done / inc
+    down = jnp.where(ramp_only, jnp.where(left > 0, jnp.inf, 0.0), left / dec)
+    # Rising while p <= inc, decided on p itself: near a huge apex up and down may round
+    # to the same float, and the complement must come from the right side.
+    rising = (done <= inc) & ~(ramp_only & (left <= 0))
+    gap = inc - done
+    c_up = jnp.where(ramp_only, left, gap) / inc
+    c_down = jnp.where(ramp_only, 1.0, -gap / dec)
+    return jnp.where(rising, up, down), jnp.where(rising, c_up, c_down)
+
+
 def _triangular(time: Time, low: Any, high: Any, steps: Any, inc_fraction: Any) -> Array:
     done, left = ramp(time, steps)
-    inc = value(inc_fraction)
-    dec = jnp.where(inc < 1, 1 - inc, 1.0)
-    up = done / inc
-    down = jnp.where(inc < 1, left / dec, jnp.where(left > 0, jnp.inf, 0.0))
-    unit = jnp.minimum(up, down)
-    low = value(low)
-    return low + (value(high) - low) * unit
+    unit, rest = triangle(done, left, inc_fraction)
+    # low * (1 - u) + high * u: a dip (high < low) keeps its small apex exactly.
+    return value(low) * rest + value(high) * unit
 
 
 @register(_triangular)

@@ -238,13 +238,17 @@ def _warmup_exponential(
     total, w = counts(steps, warmup)
 
     def after(local: Time) -> Array:
-        _, left = _time.ramp(local, total - w)
+        done, left = _time.ramp(local, total - w)
         r = value(rate)
         inside = (r > 0) & (r < 1)
-        safe = jnp.where(inside, r, 0.5)
-        curve = safe * jnp.expm1(-left * jnp.log(safe)) / (1 - safe)
-        frac = jnp.where(inside, curve, left)
-        return value(end) + (value(peak) - value(end)) * frac
+        lr = jnp.log(jnp.where(inside, r, 0.5))
+        # frac = (r**done - r) / (1 - r) and 1 - frac = (1 - r**done) / (1 - r), each a
+        # ratio of two expm1 of one sign: peak * frac + end * (1 - frac) never cancels
+        # (end + (peak - end) * frac loses a small peak below a larger end).
+        scale = jnp.expm1(lr)
+        frac = jnp.where(inside, jnp.exp(lr) * jnp.expm1(-left * lr) / -scale, left)
+        rest = jnp.where(inside, jnp.expm1(done * lr) / scale, done)
+        return value(peak) * frac + value(end) * rest
 
     return _ramp_then(time, peak, warmup, init, shape, after)
 
@@ -317,13 +321,15 @@ def _warmup_inverse_sqrt(
     tau = _timescale(timescale, warmup)
 
     def after(local: Time) -> Array:
-        _, left = _time.ramp(local, total - w)
+        done, left = _time.ramp(local, total - w)
         u = jnp.minimum(_time.to_float(local), value(total - w))
         # (r(u) - r(D)) / (1 - r(D)) with r(u) = sqrt(tau / (tau + u)), D = steps - warmup,
         # written with the exact remaining fraction ``left`` (no cancellation at the end).
         ra, rb, rt = jnp.sqrt(tau + u), jnp.sqrt(tau + value(total - w)), jnp.sqrt(tau)
         frac = left * rt * (rb + rt) / (ra * (ra + rb))
-        return value(end) + (value(peak) - value(end)) * frac
+        # 1 - frac = (1 - r(u)) / (1 - r(D)), written without a subtraction either.
+        rest = done * rb * (rb + rt) / (ra * (ra + rt))
+        return value(peak) * frac + value(end) * rest
 
     return _ramp_then(time, peak, warmup, init, shape, after)
 

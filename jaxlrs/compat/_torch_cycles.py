@@ -3,15 +3,17 @@ schedules; public as ``jaxlrs.compat.torch.*`` (see that module for the conventi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _check as check
 from .. import _time
-from .._curves import half_cos
+from .._curves import half_cos_pair
 from .._schedule import Schedule, register
 from .._time import Time, value
 from ._util import is_concrete
@@ -40,28 +42,48 @@ def _cyclic_wave(
     f = _time.float_dtype()
     up = _time.count(step_size_up)
     down = up if step_size_down is None else _time.count(step_size_down)
-    total = up + down
-    q = _time.floordiv(time, total)
-    if time.exact:
-        local = _time.minus(time, q * total)
-    else:
-        local = Time(jnp.clip(_time.to_float(time) - q * total.astype(f), 0, total.astype(f)))
-    rising, _ = _time.ramp(local, up)
-    _, falling = _time.ramp(_time.minus(local, up), down)
-    s = jnp.minimum(rising, falling)
+    q, local = _cycle_position(time, up, down)
+    rising, rising_left = _time.ramp(local, up)
+    falling_done, falling = _time.ramp(_time.minus(local, up), down)
+    first = falling_done <= 0  # r <= up, exactly (PyTorch's x <= step_ratio)
+    s = jnp.where(first, rising, falling)
+    rest = jnp.where(first, rising_left, falling_done)  # 1 - s, from exact integers
     t = _time.to_float(time)
     n_cycle = q.astype(f) + 1
     if scale_fn is not None:
         x = n_cycle if scale_mode == "cycle" else t
         amp = jnp.asarray(scale_fn(x), f)
+        gap = 1 - amp
     elif mode == "triangular":
-        amp = jnp.ones((), f)
+        amp, gap = jnp.ones((), f), jnp.zeros((), f)
     elif mode == "triangular2":
         amp = jnp.exp2(-q.astype(f))
+        gap = -jnp.expm1(-q.astype(f) * math.log(2))
     else:
         amp = _time.power(gamma, t)  # gamma**t with gamma's full precision
-    low = value(low)
-    return low + (value(high) - low) * (s * amp)
+        c = _time._correction(gamma)
+        log_g = jnp.log(value(gamma)) + (0.0 if c is None else jnp.asarray(c, f))
+        gap = -jnp.expm1(t * log_g)  # 1 - gamma**t
+    # low * (1 - s * amp) + high * s * amp with 1 - s * amp = (1 - s) + s * (1 - amp):
+    # no cancellation where the value comes close to a small high (high < low).
+    return value(low) * (rest + s * gap) + value(high) * (s * amp)
+
+
+def _cycle_position(time: Time, up: Array, down: Array) -> tuple[Array, Time]:
+    """The cycle ``q = floor(t / (up + down))`` and the step inside it. ``up + down`` is
+    formed in the unsigned type (it passes int32 for two step sizes near 2**31), and
+    ``q * (up + down) <= t`` fits the index type."""
+    f = _time.float_dtype()
+    if not (time.exact and _time.is_int(up) and _time.is_int(down)):
+        total = up.astype(f) + down.astype(f)
+        q = jnp.floor(_time.to_float(time) / total)
+        return q, Time(jnp.clip(_time.to_float(time) - q * total, 0, total))
+    u = np.dtype(jax.dtypes.canonicalize_dtype(np.uint64))
+    total = jnp.maximum(up, 1).astype(u) + jnp.maximum(down, 1).astype(u)
+    n = time.n.astype(u)
+    whole = n if time.d is None else n // time.d
+    q = whole // total
+    return q.astype(_time.index_dtype()), _time.minus(time, (q * total).astype(_time.index_dtype()))
 
 
 def _cyclic_lr(
@@ -173,7 +195,10 @@ def CyclicLR(
 
     ``base_lr`` is the lower bound of the cycle, as in PyTorch (which overwrites the
     optimizer's rate with it). The cycle index and the position inside the cycle are exact
-    integers at any step. The momentum arguments are kept for parity; the momentum schedule
+    integers at any step, for step sizes up to ``2**31 - 1`` each (their sum is formed in
+    the unsigned type). The value is ``base_lr * (1 - s * scale) + max_lr * s * scale``
+    with ``1 - s`` from exact integers, so a ``max_lr`` below ``base_lr`` keeps its small
+    apex. The momentum arguments are kept for parity; the momentum schedule
     itself is :func:`CyclicMomentum`, which takes the same arguments.
 
     Args:
@@ -279,6 +304,65 @@ def _total(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> Any:
     return total_steps if total_steps is not None else epochs * steps_per_epoch
 
 
+def _two_sum(terms: list[Array]) -> Array:
+    """The sum of a few floats with the rounding of each addition carried along
+    (Knuth's two-sum), so that it is as exact as the result's float can be."""
+    total, err = terms[0], jnp.zeros_like(terms[0])
+    for x in terms[1:]:
+        s = total + x
+        bp = s - total
+        err = err + ((total - (s - bp)) + (x - bp))
+        total = s
+    return total + err
+
+
+def _times_count(x: Any, n: Array) -> tuple[Array, Array]:
+    """``x * n`` for a float hyperparameter ``x`` in ``[0, 1]`` and a step count ``n``, as
+    an integer part and a fraction in ``[0, 1)``: ``(floor(x * n), x * n - floor(x * n))``.
+
+    PyTorch computes ``pct_start * total_steps`` in float64; in float32 the product of two
+    24-bit numbers would round its fraction away (``0.3 * 5000`` is 1500.00006 for
+    float32's 0.3). Here ``x`` is split into two 12-bit halves and ``n`` into 12-bit
+    chunks, so that every partial product is exact; their integer parts add in integers,
+    their fractions with a two-sum; the bits float32 dropped from ``x`` (its host
+    correction) add ``x * n * correction``. Exact integer parts, fractions to float
+    precision.
+    """
+    f = _time.float_dtype()
+    xv = value(x)
+    c = _time._correction(x)
+    fix = None if c is None else xv * jnp.asarray(c, f) * n.astype(f)
+    if f == np.float64 or not _time.is_int(n):
+        prod = xv * n.astype(f) if fix is None else xv * n.astype(f) + fix
+        k = jnp.floor(prod)
+        kk = k.astype(n.dtype) if _time.is_int(n) else k
+        return kk, prod - k
+    bits = jax.lax.bitcast_convert_type(xv, np.int32)
+    x_hi = jax.lax.bitcast_convert_type(jnp.bitwise_and(bits, np.int32(~0xFFF)), f)
+    x_lo = xv - x_hi  # exact: the low 12 bits of the mantissa
+    n = jnp.maximum(n, 0)
+    chunks = [
+        (jnp.bitwise_and(n, 0xFFF), 1.0),
+        (jnp.bitwise_and(jnp.right_shift(n, 12), 0xFFF), 4096.0),
+        (jnp.right_shift(n, 24), 16777216.0),
+    ]
+    ints, fracs = [], []
+    for part in (x_hi, x_lo):
+        for chunk, scale in chunks:
+            term = part * chunk.astype(f) * scale  # exact: at most 24 significant bits
+            whole = jnp.floor(term)
+            ints.append(whole.astype(n.dtype))
+            fracs.append(term - whole)
+    if fix is not None:
+        whole = jnp.floor(fix)
+        ints.append(whole.astype(n.dtype))
+        fracs.append(fix - whole)
+    frac = _two_sum(fracs)
+    carry = jnp.floor(frac)
+    k = sum(ints[1:], ints[0]) + carry.astype(n.dtype)
+    return k, frac - carry
+
+
 def _one_cycle_values(
     time: Time,
     total: Any,
@@ -288,31 +372,62 @@ def _one_cycle_values(
     points: list[tuple[Any, Any]],
 ) -> Array:
     """PyTorch's phase walk: the first phase whose end ``t <= end`` (else the last), with
-    ``pct = (t - start) / (end - start)``; the step is held at ``total - 1``."""
+    ``pct = (t - start) / (end - start)``; the step is held at ``total - 1``.
+
+    The phase ends ``pct_start * T - 1``, ``2 * pct_start * T - 2`` and ``T - 1`` are held
+    as an exact integer and a fraction (:func:`_times_count`), offset by 2 so that they
+    are never negative and sit in the unsigned type (``2 * pct_start * T`` passes int32):
+    ``t - start``, ``end - t`` and the phase length are exact integers plus a fraction,
+    and the value is ``a * w + b * (1 - w)`` with both weights from them (no cancellation
+    at a small end value)."""
     f = _time.float_dtype()
-    n = _time.count(total).astype(f)
-    rise = value(pct_start) * n
+    n = _time.count(total)
+    exact = time.exact and _time.is_int(n)
+    if not exact:
+        n = n.astype(f)
+    k, phi = _times_count(pct_start, n)
+    d = np.dtype(jax.dtypes.canonicalize_dtype(np.uint64)) if exact else f
+    k, n2 = k.astype(d), n.astype(d)
+    one, two = jnp.ones((), d), jnp.asarray(2, d)
+    zero = jnp.zeros((), f)
+    end1 = k + one  # pct_start * T - 1, plus 2
     if three_phase:
-        ends = [rise - 1, 2 * rise - 2, n - 1]
+        twice = 2 * phi
+        carry = jnp.floor(twice)
+        end2 = 2 * k + carry.astype(d)  # 2 * pct_start * T - 2, plus 2
+        phases = [(two, zero, end1, phi), (end1, phi, end2, twice - carry)]
+        phases.append((end2, twice - carry, n2 + one, zero))
     else:
-        ends = [rise - 1, n - 1]
-    last = _time.count(total) - 1
-    t = jnp.minimum(_time.to_float(time), jnp.maximum(last, 0).astype(f))
-    values = []
-    start = jnp.zeros((), f)
-    for (a, b), end in zip(points, ends, strict=True):
-        span = end - start
-        safe = jnp.where(span != 0, span, 1.0)
+        phases = [(two, zero, end1, phi), (end1, phi, n2 + one, zero)]
+    last = jnp.maximum(n - 1, 0)
+    if exact:
+        t = jnp.minimum(_time.whole(time), last).astype(d) + two
+    else:
+        t = jnp.minimum(_time.to_float(time), last) + two
+
+    def gap(hi: Array, lo: Array) -> Array:  # hi - lo as a float, for any order
+        return jnp.where(hi >= lo, (hi - lo).astype(f), -((lo - hi).astype(f)))
+
+    out: Array | None = None
+    chosen = jnp.zeros((), bool)
+    for (start, s_frac, end, e_frac), (a, b) in zip(phases, points, strict=True):
+        from_start = gap(t, start) - s_frac
+        to_end = gap(end, t) + e_frac
+        span = gap(end, start) + (e_frac - s_frac)
+        ok = span != 0
+        safe = jnp.where(ok, span, 1.0)
+        pct = jnp.where(ok, from_start / safe, 1.0)
+        rest = jnp.where(ok, to_end / safe, 0.0)
         a, b = value(a), value(b)
         if anneal_strategy == "cos":
-            v = b + (a - b) * half_cos((end - t) / safe)
+            h_done, h_left = half_cos_pair(pct, rest)
+            v = a * h_left + b * h_done
         else:
-            v = (b - a) * ((t - start) / safe) + a
-        values.append(v)
-        start = end
-    out = values[-1]
-    for v, end in zip(values[-2::-1], ends[-2::-1], strict=True):
-        out = jnp.where(t <= end, v, out)
+            v = a * rest + b * pct
+        inside = t <= end  # t <= end exactly: end's fraction is in [0, 1)
+        out = v if out is None else jnp.where(chosen, out, v)
+        chosen = chosen | inside
+    assert out is not None
     return out
 
 
@@ -424,8 +539,11 @@ def OneCycleLR(
     Differs from PyTorch past the end: PyTorch raises once stepped beyond ``total_steps``
     (and its value at step ``total_steps`` extrapolates the last phase past ``min``); jaxlrs
     holds the final value ``min`` from step ``T - 1`` on. The phase ends are not integers
-    in general, so the phase position is computed in floating point (exact to 2**24
-    steps). The momentum arguments are kept for parity; the momentum schedule is
+    in general; each is kept as an exact integer plus a fraction (PyTorch forms
+    ``pct_start * T`` in float64, and so does jaxlrs, from exact float32 partial products
+    and the bits float32 dropped from a concrete ``pct_start``), so the position inside a
+    phase is exact at any step up to ``2**31 - 1`` and the value matches PyTorch to 1e-6
+    relative, also for a tiny ``initial`` or ``min``. The momentum arguments are kept for parity; the momentum schedule is
     :func:`OneCycleMomentum`, which takes the same arguments.
 
     Args:
