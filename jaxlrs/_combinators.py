@@ -12,7 +12,7 @@ import numpy as np
 from . import _check as check
 from . import _time
 from ._curves import SHAPES, blend
-from ._schedule import Schedule, _format_value, register
+from ._schedule import Schedule, _format_value, _host_step, register
 from ._time import Time, count, float_dtype, index_dtype, value
 
 Array = jax.Array
@@ -83,14 +83,28 @@ def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -
     return jnp.where(warming, ramp, after)
 
 
-def _check_shape(fn: str, shape: Any, init: Any, name: str = "init") -> str:
+def _check_shape(
+    fn: str, shape: Any, init: Any, name: str = "init", *others: tuple[str, Any]
+) -> str:
+    """``shape`` checked; for ``exponential``, the ramp's ends ``(name, init)`` and
+    ``others`` (see ``check.geometric``)."""
     shape = check.option(fn, "shape", shape, SHAPES)
-    if shape == "exponential" and not check.is_traced(init) and init <= 0:
-        raise ValueError(
-            f"{fn}(): {name} must be positive for shape='exponential' "
-            f"(a geometric ramp cannot start or end at {init!r})"
-        )
+    check.geometric(fn, shape, (name, init), *others)
     return shape
+
+
+def _value_at(schedule: Schedule, step: int) -> float | None:
+    """``schedule(step)`` computed at construction from its concrete hyperparameters, to
+    check what a ramp joins onto; ``None`` when a hyperparameter or ``step`` is traced or
+    the schedule cannot be evaluated here (a ``from_fn`` that needs tracing)."""
+    if check.is_traced(step) or any(check.is_traced(x) for x in jax.tree.leaves(schedule)):
+        return None
+    try:
+        with jax.ensure_compile_time_eval():
+            out = schedule._evaluate(_host_step(step))
+        return float(out)
+    except Exception:
+        return None
 
 
 @register(_warmup)
@@ -120,13 +134,17 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
     """
     fn = "warmup"
     init = check.real(fn, "init", init)
+    schedule = check.schedule(fn, "schedule", schedule)
+    shape = _check_shape(fn, shape, init)
+    if shape == "exponential":
+        _check_shape(fn, shape, init, "init", ("schedule(0)", _value_at(schedule, 0)))
     return Schedule(
         fn,
         {
-            "schedule": check.schedule(fn, "schedule", schedule),
+            "schedule": schedule,
             "steps": check.integer(fn, "steps", steps, minimum=0),
             "init": init,
-            "shape": _check_shape(fn, shape, init),
+            "shape": shape,
         },
     )
 
@@ -178,14 +196,20 @@ def cooldown(
     """
     fn = "cooldown"
     end = check.real(fn, "end", end)
+    schedule = check.schedule(fn, "schedule", schedule)
+    start = check.integer(fn, "start", start, minimum=0)
+    shape = _check_shape(fn, shape, end, "end")
+    if shape == "exponential":
+        source = ("schedule(start)", _value_at(schedule, start))
+        _check_shape(fn, shape, end, "end", source)
     return Schedule(
         fn,
         {
-            "schedule": check.schedule(fn, "schedule", schedule),
-            "start": check.integer(fn, "start", start, minimum=0),
+            "schedule": schedule,
+            "start": start,
             "steps": check.integer(fn, "steps", steps),
             "end": end,
-            "shape": _check_shape(fn, shape, end, "end"),
+            "shape": shape,
         },
     )
 
@@ -343,7 +367,7 @@ def cycle(
         [1.0, 0.5, 0.5, 0.25, 0.25]
     """
     fn = "cycle"
-    period_mult = check.real(fn, "period_mult", period_mult, low=1.0)
+    period_mult = check.period_mult(fn, "period_mult", period_mult)
     if isinstance(period_mult, float) and period_mult.is_integer():
         period_mult = int(period_mult)
     return Schedule(

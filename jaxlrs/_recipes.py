@@ -79,7 +79,7 @@ def sgdr(
         2017. https://arxiv.org/abs/1608.03983
     """
     fn = "sgdr"
-    period_mult = check.real(fn, "period_mult", period_mult, low=1.0)
+    period_mult = check.period_mult(fn, "period_mult", period_mult)
     if isinstance(period_mult, float) and period_mult.is_integer():
         period_mult = int(period_mult)
     return Schedule(

@@ -398,7 +398,7 @@ def CosineDecayRestarts(
         2017. https://arxiv.org/abs/1608.03983
     """
     fn = "CosineDecayRestarts"
-    t_mul = check.real(fn, "t_mul", t_mul, low=1.0)
+    t_mul = check.period_mult(fn, "t_mul", t_mul)
     if isinstance(t_mul, float) and t_mul.is_integer():
         t_mul = int(t_mul)
     return Schedule(

@@ -388,7 +388,7 @@ def CosineAnnealingWarmRestarts(
         {
             "base_lr": _base_lr(fn, base_lr),
             "T_0": check.integer(fn, "T_0", T_0),
-            "T_mult": check.integer(fn, "T_mult", T_mult),
+            "T_mult": check.period_mult(fn, "T_mult", T_mult, whole=True),
             "eta_min": check.real(fn, "eta_min", eta_min),
         },
     )
