@@ -120,7 +120,10 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
         schedule: the schedule after the warmup.
         steps: length of the warmup, a non-negative integer (0: no warmup).
         init: value at step 0 (positive for ``shape="exponential"``).
-        shape: the curve of the ramp.
+        shape: the curve of the ramp. For ``exponential`` the target ``schedule(0)`` must
+            be positive too, and the larger end at most 3.4028235e+38 times the smaller:
+            both are checked at construction when concrete (``schedule(0)`` is evaluated
+            from the concrete hyperparameters); a traced non-positive end gives NaN.
 
     Example:
         >>> import jaxlrs
@@ -186,7 +189,10 @@ def cooldown(
         start: step at which the cooldown begins, a non-negative integer.
         steps: length of the cooldown, a positive integer.
         end: value from ``start + steps`` on (positive for ``shape="exponential"``).
-        shape: the curve of the cooldown.
+        shape: the curve of the cooldown. For ``exponential`` the source
+            ``schedule(start)`` must be positive too, and the larger end at most
+            3.4028235e+38 times the smaller: checked at construction when concrete; a
+            traced non-positive end gives NaN.
 
     Example:
         >>> import jaxlrs
@@ -355,7 +361,7 @@ def cycle(
     Args:
         schedule: the shape of one cycle; its steps ``[0, period]`` are used.
         period: length of the first cycle, a positive integer.
-        period_mult: factor on each next cycle's length, >= 1 (an integer keeps every
+        period_mult: factor on each next cycle's length, in [1, 2**31] (an integer keeps every
             boundary exact).
         decay: factor on each next cycle's height, positive.
         limit: number of cycles, a positive integer, or None for infinitely many.

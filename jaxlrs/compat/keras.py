@@ -382,7 +382,7 @@ def CosineDecayRestarts(
     Args:
         initial_learning_rate: value at step 0.
         first_decay_steps: length of the first cycle, a positive integer.
-        t_mul: factor on each next cycle's length, >= 1.
+        t_mul: factor on each next cycle's length, in [1, 2**31].
         m_mul: factor on each next cycle's height, positive.
         alpha: the floor as a fraction of ``initial_learning_rate``.
         name: Keras' op name (kept for parity; no effect).

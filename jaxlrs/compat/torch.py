@@ -373,7 +373,7 @@ def CosineAnnealingWarmRestarts(
     Args:
         base_lr: the optimizer's initial learning rate (each cycle's start).
         T_0: length of the first cycle, a positive integer.
-        T_mult: integer factor >= 1 on each next cycle's length.
+        T_mult: integer factor in [1, 2**31] on each next cycle's length.
         eta_min: the floor.
 
     Example:
