@@ -4,10 +4,20 @@ Each check takes the public function's name and the parameter's name, and return
 normalised (concrete NumPy/JAX scalars become Python numbers, lists become tuples). Traced
 values (inside ``jit``, ``vmap``, ``grad``) cannot be inspected and pass through unchecked.
 Messages read ``fn(): param must be <what is allowed>, got <value>``.
+
+Representable range: a schedule computes in float32 (float64 only if ``jax_enable_x64`` is
+on when it is *called*, which construction cannot know), so every concrete number must be
+one float32 holds as a normal number: zero (either sign) or a magnitude in
+``[TINY, HUGE]`` = ``[1.1754944e-38, 3.4028235e+38]``. Larger values would be ``inf``,
+smaller nonzero ones subnormal (flushed to zero by XLA on CPU and most accelerators) or
+zero. Integers follow the same rule (a step count above ``HUGE`` would be ``inf``; one above
+2**31 travels as a float), and an integer too large even for float64 is rejected with the
+usual message, never a raw ``OverflowError``.
 """
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import math
 from collections.abc import Sequence
@@ -18,13 +28,26 @@ import numpy as np
 
 from ._schedule import Schedule
 
+_F32 = np.finfo(np.float32)
+TINY = float(_F32.tiny)  # the smallest positive normal float32, 1.1754944e-38
+HUGE = float(_F32.max)  # the largest finite float32, 3.4028235e+38
+REPRESENTABLE = "representable in float32 (0 or a magnitude in [1.1754944e-38, 3.4028235e+38])"
+
 
 def is_traced(x: Any) -> bool:
     return isinstance(x, jax.core.Tracer)
 
 
+def _show(x: Any) -> str:
+    """``repr(x)``, except that an integer of more than 20 digits is shown as ``1.000e+400``
+    (its exact digits would swamp the message)."""
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 10**20:
+        return format(decimal.Decimal(x), ".3e")
+    return repr(x)
+
+
 def _fail(fn: str, name: str, allowed: str, x: Any, kind: type = ValueError) -> None:
-    shown = repr(x)
+    shown = _show(x)
     if kind is TypeError:
         shown += f" ({type(x).__name__})"
     raise kind(f"{fn}(): {name} must be {allowed}, got {shown}")
@@ -70,13 +93,21 @@ def real(
     x = _scalar(fn, name, x, allowed)
     if is_traced(x):
         return x
-    if isinstance(x, complex) or not math.isfinite(x):
+    if isinstance(x, complex) or (isinstance(x, float) and not math.isfinite(x)):
         _fail(fn, name, allowed, x)
+    _representable(fn, name, x, allowed)
     if low is not None and (x < low or (low_open and x == low)):
         _fail(fn, name, allowed, x)
     if high is not None and (x > high or (high_open and x == high)):
         _fail(fn, name, allowed, x)
     return x
+
+
+def _representable(fn: str, name: str, x: float, allowed: str) -> None:
+    """Reject a concrete nonzero number outside float32's normal range (see the module
+    docstring); compared exactly (Python ints are never converted to float here)."""
+    if x != 0 and not (TINY <= abs(x) <= HUGE):
+        _fail(fn, name, f"{allowed} {REPRESENTABLE}", x)
 
 
 def positive(fn: str, name: str, x: Any) -> Any:
@@ -91,12 +122,16 @@ def integer(fn: str, name: str, x: Any, *, minimum: int = 1) -> Any:
     x = _scalar(fn, name, x, allowed)
     if is_traced(x):
         return x
+    if isinstance(x, complex):
+        _fail(fn, name, allowed, x)
     if isinstance(x, float):
         if not (math.isfinite(x) and x.is_integer()):
             _fail(fn, name, allowed, x)
         x = int(x)
     if x < minimum:
         _fail(fn, name, allowed, x)
+    if x > HUGE:
+        _fail(fn, name, f"{allowed} no larger than 3.4028235e+38 (float32's largest)", x)
     return x
 
 
@@ -176,6 +211,49 @@ def schedules(fn: str, name: str, xs: Any, *, min_len: int = 1) -> tuple[Schedul
 
 def optional(check: Any, fn: str, name: str, x: Any, **kw: Any) -> Any:
     return None if x is None else check(fn, name, x, **kw)
+
+
+def geometric(fn: str, shape: str, *ends: tuple[str, Any]) -> None:
+    """For ``shape == "exponential"``: the ramp ``a * (b / a)**p`` between its ``ends``
+    (``(what, value)`` pairs: a parameter, or an expression such as ``schedule(0)`` or
+    ``peak / div_factor``) needs every end positive and a normal float32, and the larger end
+    at most ``HUGE`` times the smaller (float32 cannot hold a larger ratio). Traced ends
+    cannot be checked and are skipped."""
+    if shape != "exponential":
+        return
+    known = [(what, v) for what, v in ends if v is not None and not is_traced(v)]
+    for what, v in known:
+        if not v > 0:
+            raise ValueError(
+                f"{fn}(): {what} must be positive for shape='exponential' "
+                f"(a geometric ramp cannot start or end at {_show(v)}), got {_show(v)}"
+            )
+        if v < TINY:
+            raise ValueError(
+                f"{fn}(): {what} must be at least 1.1754944e-38 (float32's smallest normal "
+                f"number) for shape='exponential', got {_show(v)}"
+            )
+    for (wa, a), (wb, b) in itertools.combinations(known, 2):
+        (wl, lo), (wh, hi) = sorted([(wa, a), (wb, b)], key=lambda e: e[1])
+        if hi / lo > HUGE:
+            raise ValueError(
+                f"{fn}(): {wh} / {wl} must be at most 3.4028235e+38 for shape='exponential' "
+                f"(float32 cannot hold the ratio of the ramp's ends), got {hi / lo:.4g}"
+            )
+
+
+MAX_MULT = 2**31
+
+
+def period_mult(fn: str, name: str, x: Any, *, whole: bool = False) -> Any:
+    """A cycle-length factor ``>= 1`` (an integer if ``whole``), at most ``2**31``: a larger
+    one makes the second cycle alone outlast every int32 step, and the float32 estimate
+    that locates the cycle, ``log1p(t * (m - 1) / period)``, would overflow."""
+    x = integer(fn, name, x) if whole else real(fn, name, x, low=1.0)
+    if not is_traced(x) and x > MAX_MULT:
+        at = "an integer >= 1" if whole else "a finite number >= 1"
+        _fail(fn, name, f"{at} and at most 2**31 = {MAX_MULT}", x)
+    return x
 
 
 def warmup_within(fn: str, warmup: Any, steps: Any) -> tuple[Any, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 from . import _check as check
 from . import _time
 from ._curves import SHAPES, blend
-from ._schedule import Schedule, _format_value, register
+from ._schedule import Schedule, _format_value, _host_step, register
 from ._time import Time, count, float_dtype, index_dtype, value
 
 Array = jax.Array
@@ -83,14 +83,28 @@ def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -
     return jnp.where(warming, ramp, after)
 
 
-def _check_shape(fn: str, shape: Any, init: Any, name: str = "init") -> str:
+def _check_shape(
+    fn: str, shape: Any, init: Any, name: str = "init", *others: tuple[str, Any]
+) -> str:
+    """``shape`` checked; for ``exponential``, the ramp's ends ``(name, init)`` and
+    ``others`` (see ``check.geometric``)."""
     shape = check.option(fn, "shape", shape, SHAPES)
-    if shape == "exponential" and not check.is_traced(init) and init <= 0:
-        raise ValueError(
-            f"{fn}(): {name} must be positive for shape='exponential' "
-            f"(a geometric ramp cannot start or end at {init!r})"
-        )
+    check.geometric(fn, shape, (name, init), *others)
     return shape
+
+
+def _value_at(schedule: Schedule, step: int) -> float | None:
+    """``schedule(step)`` computed at construction from its concrete hyperparameters, to
+    check what a ramp joins onto; ``None`` when a hyperparameter or ``step`` is traced or
+    the schedule cannot be evaluated here (a ``from_fn`` that needs tracing)."""
+    if check.is_traced(step) or any(check.is_traced(x) for x in jax.tree.leaves(schedule)):
+        return None
+    try:
+        with jax.ensure_compile_time_eval():
+            out = schedule._evaluate(_host_step(step))
+        return float(out)
+    except Exception:
+        return None
 
 
 @register(_warmup)
@@ -106,7 +120,10 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
         schedule: the schedule after the warmup.
         steps: length of the warmup, a non-negative integer (0: no warmup).
         init: value at step 0 (positive for ``shape="exponential"``).
-        shape: the curve of the ramp.
+        shape: the curve of the ramp. For ``exponential`` the target ``schedule(0)`` must
+            be positive too, and the larger end at most 3.4028235e+38 times the smaller:
+            both are checked at construction when concrete (``schedule(0)`` is evaluated
+            from the concrete hyperparameters); a traced non-positive end gives NaN.
 
     Example:
         >>> import jaxlrs
@@ -120,13 +137,17 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
     """
     fn = "warmup"
     init = check.real(fn, "init", init)
+    schedule = check.schedule(fn, "schedule", schedule)
+    shape = _check_shape(fn, shape, init)
+    if shape == "exponential":
+        _check_shape(fn, shape, init, "init", ("schedule(0)", _value_at(schedule, 0)))
     return Schedule(
         fn,
         {
-            "schedule": check.schedule(fn, "schedule", schedule),
+            "schedule": schedule,
             "steps": check.integer(fn, "steps", steps, minimum=0),
             "init": init,
-            "shape": _check_shape(fn, shape, init),
+            "shape": shape,
         },
     )
 
@@ -168,7 +189,10 @@ def cooldown(
         start: step at which the cooldown begins, a non-negative integer.
         steps: length of the cooldown, a positive integer.
         end: value from ``start + steps`` on (positive for ``shape="exponential"``).
-        shape: the curve of the cooldown.
+        shape: the curve of the cooldown. For ``exponential`` the source
+            ``schedule(start)`` must be positive too, and the larger end at most
+            3.4028235e+38 times the smaller: checked at construction when concrete; a
+            traced non-positive end gives NaN.
 
     Example:
         >>> import jaxlrs
@@ -178,14 +202,20 @@ def cooldown(
     """
     fn = "cooldown"
     end = check.real(fn, "end", end)
+    schedule = check.schedule(fn, "schedule", schedule)
+    start = check.integer(fn, "start", start, minimum=0)
+    shape = _check_shape(fn, shape, end, "end")
+    if shape == "exponential":
+        source = ("schedule(start)", _value_at(schedule, start))
+        _check_shape(fn, shape, end, "end", source)
     return Schedule(
         fn,
         {
-            "schedule": check.schedule(fn, "schedule", schedule),
-            "start": check.integer(fn, "start", start, minimum=0),
+            "schedule": schedule,
+            "start": start,
             "steps": check.integer(fn, "steps", steps),
             "end": end,
-            "shape": _check_shape(fn, shape, end, "end"),
+            "shape": shape,
         },
     )
 
@@ -331,7 +361,7 @@ def cycle(
     Args:
         schedule: the shape of one cycle; its steps ``[0, period]`` are used.
         period: length of the first cycle, a positive integer.
-        period_mult: factor on each next cycle's length, >= 1 (an integer keeps every
+        period_mult: factor on each next cycle's length, in [1, 2**31] (an integer keeps every
             boundary exact).
         decay: factor on each next cycle's height, positive.
         limit: number of cycles, a positive integer, or None for infinitely many.
@@ -343,7 +373,7 @@ def cycle(
         [1.0, 0.5, 0.5, 0.25, 0.25]
     """
     fn = "cycle"
-    period_mult = check.real(fn, "period_mult", period_mult, low=1.0)
+    period_mult = check.period_mult(fn, "period_mult", period_mult)
     if isinstance(period_mult, float) and period_mult.is_integer():
         period_mult = int(period_mult)
     return Schedule(

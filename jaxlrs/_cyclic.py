@@ -233,15 +233,29 @@ def one_cycle(
     three_phase = check.flag(fn, "three_phase", three_phase)
     pct_start = check.real(fn, "pct_start", pct_start, low=0.0, high=0.5 if three_phase else 1.0)
     peak = check.real(fn, "peak", peak)
+    div_factor = check.positive(fn, "div_factor", div_factor)
+    final_div_factor = check.positive(fn, "final_div_factor", final_div_factor)
+    initial = final = None  # the other ends of the phases, when concrete
+    if not any(check.is_traced(x) for x in (peak, div_factor, final_div_factor)):
+        initial = peak / div_factor
+        final = initial / final_div_factor
+    shape = _check_shape(
+        fn,
+        shape,
+        peak,
+        "peak",
+        ("peak / div_factor", initial),
+        ("peak / div_factor / final_div_factor", final),
+    )
     return Schedule(
         fn,
         {
             "peak": peak,
             "steps": check.integer(fn, "steps", steps),
             "pct_start": pct_start,
-            "div_factor": check.positive(fn, "div_factor", div_factor),
-            "final_div_factor": check.positive(fn, "final_div_factor", final_div_factor),
-            "shape": _check_shape(fn, shape, peak, "peak"),
+            "div_factor": div_factor,
+            "final_div_factor": final_div_factor,
+            "shape": shape,
             "three_phase": three_phase,
         },
     )
@@ -338,9 +352,7 @@ def lr_range(low: float, high: float, steps: int, shape: str = "exponential") ->
     fn = "lr_range"
     low = check.real(fn, "low", low)
     high = check.real(fn, "high", high)
-    shape = _check_shape(fn, shape, low, "low")
-    if shape == "exponential":
-        _check_shape(fn, shape, high, "high")
+    shape = _check_shape(fn, shape, low, "low", ("high", high))
     return Schedule(
         fn,
         {"low": low, "high": high, "steps": check.integer(fn, "steps", steps), "shape": shape},

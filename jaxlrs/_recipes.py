@@ -61,7 +61,7 @@ def sgdr(
     Args:
         peak: value at the start of the first cycle.
         period: length of the first cycle, a positive integer.
-        period_mult: factor on each next cycle's length, >= 1 (PyTorch's ``T_mult``).
+        period_mult: factor on each next cycle's length, in [1, 2**31] (PyTorch's ``T_mult``).
         decay: factor on each next cycle's height above ``end``, positive.
         end: the floor every cycle decays to.
         warmup: steps of linear warmup before the first cycle, a non-negative integer.
@@ -79,7 +79,7 @@ def sgdr(
         2017. https://arxiv.org/abs/1608.03983
     """
     fn = "sgdr"
-    period_mult = check.real(fn, "period_mult", period_mult, low=1.0)
+    period_mult = check.period_mult(fn, "period_mult", period_mult)
     if isinstance(period_mult, float) and period_mult.is_integer():
         period_mult = int(period_mult)
     return Schedule(

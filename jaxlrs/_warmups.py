@@ -62,7 +62,7 @@ def _family(fn: str, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, sh
         "steps": steps,
         "init": init,
         "end": check.real(fn, "end", end),
-        "shape": _check_shape(fn, shape, init),
+        "shape": _check_shape(fn, shape, init, "init", ("peak", peak)),
     }
 
 
@@ -133,7 +133,7 @@ def warmup_constant(
             "steps": steps,
             "init": init,
             "end": check.real(fn, "end", end),
-            "shape": _check_shape(fn, shape, init),
+            "shape": _check_shape(fn, shape, init, "init", ("peak", peak)),
         },
     )
 
@@ -450,7 +450,7 @@ def wsd(
             "warmup": warmup,
             "steps": steps,
             "decay_steps": decay_steps,
-            "shape": _check_shape(fn, shape, end, "end"),
+            "shape": _check_shape(fn, shape, end, "end", ("peak", peak)),
             "end": end,
         },
     )

@@ -488,6 +488,10 @@ def _one_cycle_args(
         )
     pct_start = check.real(fn, "pct_start", pct_start, low=0.0, high=1.0)
     total = _total(total_steps, epochs, steps_per_epoch)
+    if not check.is_traced(total) and total > check.HUGE:
+        check._fail(
+            fn, "epochs * steps_per_epoch", "at most 3.4028235e+38 (float32's largest)", total
+        )
     if is_concrete(pct_start) and is_concrete(total) and float(pct_start * total) - 1 == 0:
         raise ValueError(
             f"{fn}(): pct_start * total_steps must not be 1 (the first phase would last 0 "

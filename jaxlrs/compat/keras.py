@@ -382,7 +382,7 @@ def CosineDecayRestarts(
     Args:
         initial_learning_rate: value at step 0.
         first_decay_steps: length of the first cycle, a positive integer.
-        t_mul: factor on each next cycle's length, >= 1.
+        t_mul: factor on each next cycle's length, in [1, 2**31].
         m_mul: factor on each next cycle's height, positive.
         alpha: the floor as a fraction of ``initial_learning_rate``.
         name: Keras' op name (kept for parity; no effect).
@@ -398,7 +398,7 @@ def CosineDecayRestarts(
         2017. https://arxiv.org/abs/1608.03983
     """
     fn = "CosineDecayRestarts"
-    t_mul = check.real(fn, "t_mul", t_mul, low=1.0)
+    t_mul = check.period_mult(fn, "t_mul", t_mul)
     if isinstance(t_mul, float) and t_mul.is_integer():
         t_mul = int(t_mul)
     return Schedule(

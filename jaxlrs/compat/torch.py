@@ -373,7 +373,7 @@ def CosineAnnealingWarmRestarts(
     Args:
         base_lr: the optimizer's initial learning rate (each cycle's start).
         T_0: length of the first cycle, a positive integer.
-        T_mult: integer factor >= 1 on each next cycle's length.
+        T_mult: integer factor in [1, 2**31] on each next cycle's length.
         eta_min: the floor.
 
     Example:
@@ -388,7 +388,7 @@ def CosineAnnealingWarmRestarts(
         {
             "base_lr": _base_lr(fn, base_lr),
             "T_0": check.integer(fn, "T_0", T_0),
-            "T_mult": check.integer(fn, "T_mult", T_mult),
+            "T_mult": check.period_mult(fn, "T_mult", T_mult, whole=True),
             "eta_min": check.real(fn, "eta_min", eta_min),
         },
     )

@@ -333,6 +333,10 @@ def get_cosine_with_min_lr_schedule_with_warmup(
     peak = _peak(fn, peak)
     if min_lr is not None and not check.is_traced(peak) and peak == 0:
         raise ValueError(f"{fn}(): peak must be positive when min_lr is given, got 0")
+    min_lr = check.optional(check.real, fn, "min_lr", min_lr)
+    if min_lr is not None and not (check.is_traced(peak) or check.is_traced(min_lr)):
+        if abs(min_lr / peak) > check.HUGE:  # the rate r = min_lr / peak, in float32
+            check._fail(fn, "min_lr / peak", "at most 3.4028235e+38 in magnitude", min_lr / peak)
     return Schedule(
         _P + fn,
         {
@@ -340,7 +344,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
             "num_warmup_steps": w,
             "num_training_steps": t,
             "num_cycles": check.positive(fn, "num_cycles", num_cycles),
-            "min_lr": check.optional(check.real, fn, "min_lr", min_lr),
+            "min_lr": min_lr,
             "min_lr_rate": check.optional(check.real, fn, "min_lr_rate", min_lr_rate),
         },
     )
