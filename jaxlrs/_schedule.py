@@ -410,9 +410,7 @@ def _host_step(schedule: Schedule, step: Any) -> Any:
     with x64 off) become floats instead of wrapping around."""
     kind = type(step)
     if kind is int:
-        return (
-            step if -_time.index_max() <= step <= _time.index_max() else _big_step(schedule, step)
-        )
+        return step if abs(step) <= _time.index_max() else _big_step(schedule, step)
     if kind is float:
         return step
     if isinstance(step, jax.Array):  # also a tracer, under jit/vmap/grad

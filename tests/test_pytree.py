@@ -18,7 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from _strategies import VALUES, pairs
+from _oracles import CASES
+from _strategies import VALUES, pairs, schedules
 from examples_table import cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,6 +98,25 @@ def test_structure_never_depends_on_leaf_values(pair):
 @pytest.mark.parametrize("case", [c for c in cases()], ids=repr)
 def test_every_constructor_keeps_the_contract(case):
     check_contract(case.build())
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_oracle_case_keeps_the_contract(name):
+    check_contract(CASES[name])
+
+
+@settings(max_examples=15, deadline=None)
+@given(schedules())
+def test_generated_schedules_pass_through_jit_as_arguments(s):
+    # Leaves of every kind (ints beyond int32 included) reach a jitted function without
+    # OverflowError or a dtype-promotion error, and give the eager values.
+    steps = jnp.asarray([0, 1, 7, 1_000, 2**31 - 1])
+    got = np.asarray(jax.jit(lambda s, t: s(t))(s, steps), np.float64)
+    want = np.asarray(s(steps), np.float64)
+    assert np.isfinite(got).all() == np.isfinite(want).all()
+    ok = np.isfinite(want)
+    scale = np.abs(want[ok]).max(initial=0.0)
+    np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=1e-5 * scale)
 
 
 def test_mask_patterns_from_the_issue():
