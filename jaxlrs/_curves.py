@@ -8,8 +8,14 @@ whichever of the two keeps relative precision (``sin(pi/2 * left)**2`` rather th
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from . import _time
+from ._time import value
 
 Array = jax.Array
 
@@ -112,3 +118,64 @@ def blend(shape: str, a: Array, b: Array, done: Array, left: Array) -> Array:
     if shape == "exponential":
         return geometric(a, b, done, left)
     raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
+
+
+def _two_sum(terms: list[Array]) -> Array:
+    """The sum of a few floats with the rounding of each addition carried along
+    (Knuth's two-sum), so that it is as exact as the result's float can be."""
+    total, err = terms[0], jnp.zeros_like(terms[0])
+    for x in terms[1:]:
+        s = total + x
+        bp = s - total
+        err = err + ((total - (s - bp)) + (x - bp))
+        total = s
+    return total + err
+
+
+def times_count(x: Any, n: Array) -> tuple[Array, Array]:
+    """``x * n`` for a float hyperparameter ``x`` in ``[0, 1]`` and a step count ``n``, as
+    an integer part and a fraction in ``[0, 1)``: ``(floor(x * n), x * n - floor(x * n))``.
+
+    Phase boundaries at a fraction of a length (PyTorch's ``pct_start * total_steps``,
+    the apex ``inc_fraction * steps`` of a triangle) need the product to the last step
+    and beyond: in float32 the product of two 24-bit numbers rounds (``0.3 * 5000`` is
+    1500.00006 for float32's 0.3, and ``0.3 * 10**8`` loses whole steps). Here ``x`` is
+    split into two 12-bit halves and ``n`` into 12-bit chunks, so that every partial
+    product is exact; their integer parts add in integers, their fractions with a
+    two-sum; the bits float32 dropped from ``x`` (its host
+    correction) add ``x * n * correction``. Exact integer parts, fractions to float
+    precision.
+    """
+    f = _time.float_dtype()
+    xv = value(x)
+    c = _time._correction(x)
+    fix = None if c is None else xv * jnp.asarray(c, f) * n.astype(f)
+    if f == np.float64 or not _time.is_int(n):
+        prod = xv * n.astype(f) if fix is None else xv * n.astype(f) + fix
+        k = jnp.floor(prod)
+        kk = k.astype(n.dtype) if _time.is_int(n) else k
+        return kk, prod - k
+    bits = jax.lax.bitcast_convert_type(xv, np.int32)
+    x_hi = jax.lax.bitcast_convert_type(jnp.bitwise_and(bits, np.int32(~0xFFF)), f)
+    x_lo = xv - x_hi  # exact: the low 12 bits of the mantissa
+    n = jnp.maximum(n, 0)
+    chunks = [
+        (jnp.bitwise_and(n, 0xFFF), 1.0),
+        (jnp.bitwise_and(jnp.right_shift(n, 12), 0xFFF), 4096.0),
+        (jnp.right_shift(n, 24), 16777216.0),
+    ]
+    ints, fracs = [], []
+    for part in (x_hi, x_lo):
+        for chunk, scale in chunks:
+            term = part * chunk.astype(f) * scale  # exact: at most 24 significant bits
+            whole = jnp.floor(term)
+            ints.append(whole.astype(n.dtype))
+            fracs.append(term - whole)
+    if fix is not None:
+        whole = jnp.floor(fix)
+        ints.append(whole.astype(n.dtype))
+        fracs.append(fix - whole)
+    frac = _two_sum(fracs)
+    carry = jnp.floor(frac)
+    k = sum(ints[1:], ints[0]) + carry.astype(n.dtype)
+    return k, frac - carry

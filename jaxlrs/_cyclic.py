@@ -16,30 +16,39 @@ import jax.numpy as jnp
 from . import _check as check
 from . import _time
 from ._combinators import _check_shape, warmup
-from ._curves import blend
+from ._curves import blend, times_count
 from ._primitives import _exponent, constant, linear, times_power, triangle
 from ._schedule import Schedule, expands, register
-from ._time import Time, count, float_dtype, index_dtype, is_int, value
+from ._time import Time, count, float_dtype, is_int, value
 
 Array = jax.Array
 
 
+_TIE = 2.0**-20  # a fraction this close to a half (or a whole) counts as one
+
+
 def fraction_of(fraction: Any, steps: Any, rounding: str) -> Array:
-    """``round(fraction * steps)`` or ``floor(fraction * steps)`` as a step count of the
-    same kind as ``count(steps)``, clamped to ``[0, steps]``. The floor forgives a few
-    float ulps, so ``floor(0.7 * 10)`` is 7 in float32 too."""
+    """``round(fraction * steps)`` (ties to even) or ``floor(fraction * steps)`` as a step
+    count of the same kind as ``count(steps)``, clamped to ``[0, steps]``.
+
+    The product is exact (``times_count``: an integer and a fraction, with the bits
+    float32 dropped from a concrete ``fraction``), so the count is the one Python's
+    float64 arithmetic gives at any length (``floor(0.999 * 10**8)`` is 99,900,000, where
+    float32 gives 99,900,001); a fraction within 2**-20 of a half or a whole counts as
+    one, as float64 rounding of the product does (``floor(0.7 * 10)`` is 7)."""
     total = count(steps)
     f = float_dtype()
-    x = value(fraction) * total.astype(f)
+    if not is_int(total):  # a length beyond the index range travels as a float
+        x = value(fraction) * total
+        x = jnp.round(x) if rounding == "round" else jnp.floor(x * (1 + 4 * jnp.finfo(f).eps))
+        return jnp.clip(x, 0, total)
+    k, phi = times_count(fraction, total)
     if rounding == "round":
-        x = jnp.round(x)
+        odd = jnp.bitwise_and(k, 1) == 1
+        up = (phi > 0.5 + _TIE) | ((jnp.abs(phi - 0.5) <= _TIE) & odd)
     else:
-        x = jnp.floor(x * (1 + 4 * jnp.finfo(f).eps))
-    x = jnp.clip(x, 0, total.astype(f))
-    if not is_int(total):
-        return x
-    # The cast of a value at the top of the index range is not exact: select ``steps``.
-    return jnp.where(x >= total.astype(f), total, x.astype(index_dtype()))
+        up = phi >= 1 - _TIE
+    return jnp.clip(k + up.astype(k.dtype), 0, total)
 
 
 # -- cyclic --------------------------------------------------------------------------------
@@ -56,8 +65,7 @@ def _cyclic(
     else:
         p = count(period).astype(float_dtype())
         local = Time(jnp.clip(_time.to_float(time) - q * p, 0, p))
-    done, left = _time.ramp(local, period)
-    unit, rest = triangle(done, left, inc_fraction)
+    unit, rest = triangle(local, period, inc_fraction)
     if mode != "triangular":
         # lr = low * (1 - u * a) + high * u * a for the amplitude a, with
         # 1 - u * a = (1 - u) + u * (1 - a): a dip (high < low) keeps its small apex.
@@ -192,15 +200,16 @@ def one_cycle(
 ) -> Schedule:
     """The 1cycle policy (Smith & Topin): up to ``peak``, then down far below the start.
 
-    With ``up = round(pct_start * steps)`` (to the nearest step, ties to even, computed in
-    the float dtype; at most ``steps - 1``, or ``(steps - 1) // 2`` with ``three_phase``,
-    so that the last phase lasts at least one step), ``initial = peak / div_factor`` and
-    ``final = initial / final_div_factor``: the value rises from ``initial`` at step 0 to
-    ``peak`` at step ``up``, then falls to ``final`` at step ``steps`` and holds it. With
-    ``three_phase``, it falls back to ``initial`` at step ``2 * up`` first, then to
-    ``final`` at ``steps``. Each phase follows ``shape`` (``cosine``:
-    ``(1 - cos(pi p)) / 2`` of the way at progress ``p``; ``linear``; or any other ramp
-    shape).
+    With ``up = round(pct_start * steps)`` (to the nearest step, ties to even, the product
+    formed exactly as in float64 at any length; at most ``steps - 1``, or
+    ``(steps - 1) // 2`` with ``three_phase``, so that the last phase lasts at least one
+    step), ``initial = peak / div_factor`` and ``final = initial / final_div_factor``:
+    the value rises from ``initial`` at step 0 to ``peak`` at step ``up``, then falls to
+    ``final`` at step ``steps`` and holds it. With ``three_phase``, it falls back to
+    ``initial`` at step ``2 * up`` first, then to ``final`` at ``steps``. Each phase
+    follows ``shape`` (``cosine``: ``(1 - cos(pi p)) / 2`` of the way at progress ``p``;
+    ``linear``; or any other ramp shape). An empty phase is skipped: with ``up = 0`` the
+    schedule starts at ``peak`` (two phases) or on its last phase at ``initial`` (three).
 
     Convention: phases end exactly at ``up``, ``2 * up`` and ``steps``. PyTorch's
     ``OneCycleLR(max_lr, total_steps=T)`` ends them one step earlier, at

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _check as check
 from .. import _time
-from .._curves import half_cos_pair
+from .._curves import half_cos_pair, times_count
 from .._schedule import Schedule, register
 from .._time import Time, value
 from ._util import is_concrete
@@ -304,65 +304,6 @@ def _total(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> Any:
     return total_steps if total_steps is not None else epochs * steps_per_epoch
 
 
-def _two_sum(terms: list[Array]) -> Array:
-    """The sum of a few floats with the rounding of each addition carried along
-    (Knuth's two-sum), so that it is as exact as the result's float can be."""
-    total, err = terms[0], jnp.zeros_like(terms[0])
-    for x in terms[1:]:
-        s = total + x
-        bp = s - total
-        err = err + ((total - (s - bp)) + (x - bp))
-        total = s
-    return total + err
-
-
-def _times_count(x: Any, n: Array) -> tuple[Array, Array]:
-    """``x * n`` for a float hyperparameter ``x`` in ``[0, 1]`` and a step count ``n``, as
-    an integer part and a fraction in ``[0, 1)``: ``(floor(x * n), x * n - floor(x * n))``.
-
-    PyTorch computes ``pct_start * total_steps`` in float64; in float32 the product of two
-    24-bit numbers would round its fraction away (``0.3 * 5000`` is 1500.00006 for
-    float32's 0.3). Here ``x`` is split into two 12-bit halves and ``n`` into 12-bit
-    chunks, so that every partial product is exact; their integer parts add in integers,
-    their fractions with a two-sum; the bits float32 dropped from ``x`` (its host
-    correction) add ``x * n * correction``. Exact integer parts, fractions to float
-    precision.
-    """
-    f = _time.float_dtype()
-    xv = value(x)
-    c = _time._correction(x)
-    fix = None if c is None else xv * jnp.asarray(c, f) * n.astype(f)
-    if f == np.float64 or not _time.is_int(n):
-        prod = xv * n.astype(f) if fix is None else xv * n.astype(f) + fix
-        k = jnp.floor(prod)
-        kk = k.astype(n.dtype) if _time.is_int(n) else k
-        return kk, prod - k
-    bits = jax.lax.bitcast_convert_type(xv, np.int32)
-    x_hi = jax.lax.bitcast_convert_type(jnp.bitwise_and(bits, np.int32(~0xFFF)), f)
-    x_lo = xv - x_hi  # exact: the low 12 bits of the mantissa
-    n = jnp.maximum(n, 0)
-    chunks = [
-        (jnp.bitwise_and(n, 0xFFF), 1.0),
-        (jnp.bitwise_and(jnp.right_shift(n, 12), 0xFFF), 4096.0),
-        (jnp.right_shift(n, 24), 16777216.0),
-    ]
-    ints, fracs = [], []
-    for part in (x_hi, x_lo):
-        for chunk, scale in chunks:
-            term = part * chunk.astype(f) * scale  # exact: at most 24 significant bits
-            whole = jnp.floor(term)
-            ints.append(whole.astype(n.dtype))
-            fracs.append(term - whole)
-    if fix is not None:
-        whole = jnp.floor(fix)
-        ints.append(whole.astype(n.dtype))
-        fracs.append(fix - whole)
-    frac = _two_sum(fracs)
-    carry = jnp.floor(frac)
-    k = sum(ints[1:], ints[0]) + carry.astype(n.dtype)
-    return k, frac - carry
-
-
 def _one_cycle_values(
     time: Time,
     total: Any,
@@ -375,7 +316,7 @@ def _one_cycle_values(
     ``pct = (t - start) / (end - start)``; the step is held at ``total - 1``.
 
     The phase ends ``pct_start * T - 1``, ``2 * pct_start * T - 2`` and ``T - 1`` are held
-    as an exact integer and a fraction (:func:`_times_count`), offset by 2 so that they
+    as an exact integer and a fraction (``_curves.times_count``), offset by 2 so that they
     are never negative and sit in the unsigned type (``2 * pct_start * T`` passes int32):
     ``t - start``, ``end - t`` and the phase length are exact integers plus a fraction,
     and the value is ``a * w + b * (1 - w)`` with both weights from them (no cancellation
@@ -385,7 +326,7 @@ def _one_cycle_values(
     exact = time.exact and _time.is_int(n)
     if not exact:
         n = n.astype(f)
-    k, phi = _times_count(pct_start, n)
+    k, phi = times_count(pct_start, n)
     d = np.dtype(jax.dtypes.canonicalize_dtype(np.uint64)) if exact else f
     k, n2 = k.astype(d), n.astype(d)
     one, two = jnp.ones((), d), jnp.asarray(2, d)
@@ -547,8 +488,9 @@ def OneCycleLR(
     ``pct_start * T`` in float64, and so does jaxlrs, from exact float32 partial products
     and the bits float32 dropped from a concrete ``pct_start``), so the position inside a
     phase is exact at any step up to ``2**31 - 1`` and the value matches PyTorch to 1e-6
-    relative, also for a tiny ``initial`` or ``min``. The momentum arguments are kept for parity; the momentum schedule is
-    :func:`OneCycleMomentum`, which takes the same arguments.
+    relative, also for a tiny ``initial`` or ``min``. The momentum arguments are kept
+    for parity; the momentum schedule is :func:`OneCycleMomentum`, which takes the same
+    arguments.
 
     Args:
         max_lr: the peak learning rate.
