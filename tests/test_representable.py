@@ -33,7 +33,7 @@ from jaxlrs._schedule import Schedule, kinds
 SLOW = bool(os.environ.get("JAXLRS_SLOW"))  # JAXLRS_SLOW=1: more values, more examples
 EXTREMES = (1e-45, 1e-39, 1e-38, 3e38, 1e39, 10**400, 2**31, 2**63, 2**64, math.nan, math.inf)
 EXTREMES += (-0.0,)
-MORE = (-1e-45, -1e39, -(2**63), 0, 1, 0.5, 2, 1.1754944e-38, 3.4028235e38)
+MORE = (-1e-45, -1e39, -(2**63), 0, 1, 0.5, 2, 2.0**-100, 2.0**127 - 2.0**103, 1.1754944e-38)
 SWEEP = EXTREMES + MORE if SLOW else EXTREMES
 
 C = S.constant(1.0)
@@ -271,7 +271,14 @@ KNOWN: list[tuple[str, str, Any, Any, str]] = [
         "inf: gamma**k before * base_lr",
     ),
     ("cycle", "decay", _at_least(1e13), 2**63, "NaN: decay**i = inf times a 0 value"),
-    ("warmup_inverse_sqrt", "timescale", _at_least(1e12), 3e38, "NaN: 1 - r(D) cancels to 0"),
+    ("warmup_inverse_sqrt", "timescale", _at_least(1e12), 1e30, "NaN: 1 - r(D) cancels to 0"),
+    (
+        "compat.torch.ExponentialLR",
+        "gamma",
+        lambda x: x == 0.1264,
+        0.1264,
+        "NaN at 2**31 - 1: _time.power multiplies 0.1264**t = 0 by exp(t * correction) = inf",
+    ),
 ]
 
 
