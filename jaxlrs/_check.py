@@ -7,12 +7,18 @@ Messages read ``fn(): param must be <what is allowed>, got <value>``.
 
 Representable range: a schedule computes in float32 (float64 only if ``jax_enable_x64`` is
 on when it is *called*, which construction cannot know), so every concrete number must be
-one float32 holds as a normal number: zero (either sign) or a magnitude in
-``[TINY, HUGE]`` = ``[1.1754944e-38, 3.4028235e+38]``. Larger values would be ``inf``,
-smaller nonzero ones subnormal (flushed to zero by XLA on CPU and most accelerators) or
-zero. Integers follow the same rule (a step count above ``HUGE`` would be ``inf``; one above
-2**31 travels as a float), and an integer too large even for float64 is rejected with the
-usual message, never a raw ``OverflowError``.
+zero (either sign) or a magnitude in ``[SMALLEST, LARGEST]`` = ``[2**-100, 2**127 - 2**103]``
+= ``[7.888609e-31, 1.7014117e+38]``. The top is half float32's largest (``HUGE``), so that
+the difference of any two values (``init - end``, ``high - low``) is finite too. The bottom
+leaves 26 bits above float32's smallest normal number (``TINY``, 1.1754944e-38): a value
+times a curve's fraction (``init * (1 - p)``) that falls below ``TINY`` is flushed to zero
+by XLA on CPU and most accelerators, and the headroom keeps that loss under 2**-26 of the
+value (within the precision contract). Larger values would be ``inf`` or make a difference
+overflow; smaller nonzero ones would be lost (1e-39 is subnormal, 1e-46 is 0 in float32).
+Integers follow the same rule (a step count above 2**31 travels as a float), and an
+integer too large even for float64 is rejected with the usual message, never a raw
+``OverflowError``. Values derived from several hyperparameters (``peak / div_factor``,
+``alpha * initial_learning_rate``) are checked against ``LARGEST`` by ``derived``.
 """
 
 from __future__ import annotations
@@ -31,7 +37,13 @@ from ._schedule import Schedule
 _F32 = np.finfo(np.float32)
 TINY = float(_F32.tiny)  # the smallest positive normal float32, 1.1754944e-38
 HUGE = float(_F32.max)  # the largest finite float32, 3.4028235e+38
-REPRESENTABLE = "representable in float32 (0 or a magnitude in [1.1754944e-38, 3.4028235e+38])"
+LARGEST = HUGE / 2  # 1.7014117e+38: the difference of two such values is finite
+SMALLEST = 2.0**-100  # 7.888609e-31: products with fractions >= 2**-26 stay normal
+REPRESENTABLE = (
+    "representable in float32 with headroom (0, or a magnitude in "
+    "[7.888609e-31, 1.7014117e+38]: at most half the largest float32, so that differences "
+    "are finite, and at least 2**-100, so that products with fractions are not flushed to 0)"
+)
 
 
 def is_traced(x: Any) -> bool:
@@ -106,7 +118,7 @@ def real(
 def _representable(fn: str, name: str, x: float, allowed: str) -> None:
     """Reject a concrete nonzero number outside float32's normal range (see the module
     docstring); compared exactly (Python ints are never converted to float here)."""
-    if x != 0 and not (TINY <= abs(x) <= HUGE):
+    if x != 0 and not (SMALLEST <= abs(x) <= LARGEST):
         _fail(fn, name, f"{allowed} {REPRESENTABLE}", x)
 
 
@@ -130,8 +142,8 @@ def integer(fn: str, name: str, x: Any, *, minimum: int = 1) -> Any:
         x = int(x)
     if x < minimum:
         _fail(fn, name, allowed, x)
-    if x > HUGE:
-        _fail(fn, name, f"{allowed} no larger than 3.4028235e+38 (float32's largest)", x)
+    if x > LARGEST:
+        _fail(fn, name, f"{allowed} no larger than 1.7014117e+38 (half float32's largest)", x)
     return x
 
 
@@ -216,8 +228,8 @@ def optional(check: Any, fn: str, name: str, x: Any, **kw: Any) -> Any:
 def geometric(fn: str, shape: str, *ends: tuple[str, Any]) -> None:
     """For ``shape == "exponential"``: the ramp ``a * (b / a)**p`` between its ``ends``
     (``(what, value)`` pairs: a parameter, or an expression such as ``schedule(0)`` or
-    ``peak / div_factor``) needs every end positive and a normal float32, and the larger end
-    at most ``HUGE`` times the smaller (float32 cannot hold a larger ratio). Traced ends
+    ``peak / div_factor``) needs every end at least ``SMALLEST``, and the larger end at most
+    ``HUGE`` times the smaller (float32 cannot hold a larger ratio). Traced ends
     cannot be checked and are skipped."""
     if shape != "exponential":
         return
@@ -228,10 +240,10 @@ def geometric(fn: str, shape: str, *ends: tuple[str, Any]) -> None:
                 f"{fn}(): {what} must be positive for shape='exponential' "
                 f"(a geometric ramp cannot start or end at {_show(v)}), got {_show(v)}"
             )
-        if v < TINY:
+        if v < SMALLEST:
             raise ValueError(
-                f"{fn}(): {what} must be at least 1.1754944e-38 (float32's smallest normal "
-                f"number) for shape='exponential', got {_show(v)}"
+                f"{fn}(): {what} must be at least 2**-100 = 7.888609e-31 for "
+                f"shape='exponential' (a geometric ramp cannot reach 0), got {_show(v)}"
             )
     for (wa, a), (wb, b) in itertools.combinations(known, 2):
         (wl, lo), (wh, hi) = sorted([(wa, a), (wb, b)], key=lambda e: e[1])
@@ -240,6 +252,17 @@ def geometric(fn: str, shape: str, *ends: tuple[str, Any]) -> None:
                 f"{fn}(): {wh} / {wl} must be at most 3.4028235e+38 for shape='exponential' "
                 f"(float32 cannot hold the ratio of the ramp's ends), got {hi / lo:.4g}"
             )
+
+
+def derived(fn: str, what: str, x: Any) -> None:
+    """A value computed from several concrete hyperparameters (``what`` says how, e.g.
+    ``peak / div_factor``) must not pass ``LARGEST`` in magnitude, like a value given
+    directly (a tiny one is harmless: it underflows towards 0, within the contract's
+    absolute tolerance). Skipped when traced or None."""
+    if x is None or is_traced(x):
+        return
+    if abs(x) > LARGEST:
+        _fail(fn, what, "at most 1.7014117e+38 in magnitude (half float32's largest)", x)
 
 
 MAX_MULT = 2**31

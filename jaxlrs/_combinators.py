@@ -95,15 +95,18 @@ def _check_shape(
 
 def _value_at(schedule: Schedule, step: int) -> float | None:
     """``schedule(step)`` computed at construction from its concrete hyperparameters, to
-    check what a ramp joins onto; ``None`` when a hyperparameter or ``step`` is traced or
-    the schedule cannot be evaluated here (a ``from_fn`` that needs tracing)."""
+    check what a ramp joins onto: the smaller of the eager call (hyperparameters traced
+    through the packed path) and ``_evaluate`` (concrete values), as a ramp may be
+    evaluated either way. ``None`` when a hyperparameter or ``step`` is traced or the
+    schedule cannot be evaluated here (a ``from_fn`` that needs tracing)."""
     if check.is_traced(step) or any(check.is_traced(x) for x in jax.tree.leaves(schedule)):
         return None
     try:
         with jax.ensure_compile_time_eval():
-            out = schedule._evaluate(_host_step(step))
-        return float(out)
-    except Exception:
+            eager = float(schedule(step))
+            concrete = float(schedule._evaluate(_host_step(step)))
+        return min(eager, concrete)
+    except Exception:  # a best-effort check: the call itself will tell
         return None
 
 

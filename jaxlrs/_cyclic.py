@@ -248,6 +248,8 @@ def one_cycle(
     if not any(check.is_traced(x) for x in (peak, div_factor, final_div_factor)):
         initial = peak / div_factor
         final = initial / final_div_factor
+        check.derived(fn, "peak / div_factor", initial)
+        check.derived(fn, "peak / div_factor / final_div_factor", final)
     shape = _check_shape(
         fn,
         shape,

@@ -429,18 +429,23 @@ def _one_cycle_args(
         )
     pct_start = check.real(fn, "pct_start", pct_start, low=0.0, high=1.0)
     total = _total(total_steps, epochs, steps_per_epoch)
-    if not check.is_traced(total) and total > check.HUGE:
-        check._fail(
-            fn, "epochs * steps_per_epoch", "at most 3.4028235e+38 (float32's largest)", total
-        )
+    check.derived(fn, "epochs * steps_per_epoch", total)
     if is_concrete(pct_start) and is_concrete(total) and float(pct_start * total) - 1 == 0:
         raise ValueError(
             f"{fn}(): pct_start * total_steps must not be 1 (the first phase would last 0 "
             f"steps; PyTorch divides by zero), got pct_start={pct_start!r}, "
             f"total_steps={total!r}"
         )
+    max_lr = check.real(fn, "max_lr", max_lr, low=0.0)
+    div_factor = check.positive(fn, "div_factor", div_factor)
+    final_div_factor = check.positive(fn, "final_div_factor", final_div_factor)
+    if not any(check.is_traced(x) for x in (max_lr, div_factor, final_div_factor)):
+        check.derived(fn, "max_lr / div_factor", max_lr / div_factor)
+        check.derived(
+            fn, "max_lr / div_factor / final_div_factor", max_lr / div_factor / final_div_factor
+        )
     return {
-        "max_lr": check.real(fn, "max_lr", max_lr, low=0.0),
+        "max_lr": max_lr,
         "total_steps": total_steps,
         "epochs": epochs,
         "steps_per_epoch": steps_per_epoch,
@@ -449,8 +454,8 @@ def _one_cycle_args(
         "cycle_momentum": check.flag(fn, "cycle_momentum", cycle_momentum),
         "base_momentum": check.real(fn, "base_momentum", base_momentum),
         "max_momentum": check.real(fn, "max_momentum", max_momentum),
-        "div_factor": check.positive(fn, "div_factor", div_factor),
-        "final_div_factor": check.positive(fn, "final_div_factor", final_div_factor),
+        "div_factor": div_factor,
+        "final_div_factor": final_div_factor,
         "three_phase": check.flag(fn, "three_phase", three_phase),
     }
 

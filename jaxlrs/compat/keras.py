@@ -334,14 +334,24 @@ def CosineDecay(
         2017. https://arxiv.org/abs/1608.03983
     """
     fn = "CosineDecay"
+    initial_learning_rate = check.real(fn, "initial_learning_rate", initial_learning_rate)
+    alpha = check.real(fn, "alpha", alpha)
+    warmup_target = check.optional(check.real, fn, "warmup_target", warmup_target)
+    target = initial_learning_rate if warmup_target is None else warmup_target
+    if not (check.is_traced(alpha) or check.is_traced(target)):
+        check.derived(
+            fn,
+            "alpha * " + ("initial_learning_rate" if warmup_target is None else "warmup_target"),
+            alpha * target,
+        )
     return Schedule(
         _P + fn,
         {
-            "initial_learning_rate": check.real(fn, "initial_learning_rate", initial_learning_rate),
+            "initial_learning_rate": initial_learning_rate,
             "decay_steps": check.integer(fn, "decay_steps", decay_steps),
-            "alpha": check.real(fn, "alpha", alpha),
+            "alpha": alpha,
             "name": _name(fn, name),
-            "warmup_target": check.optional(check.real, fn, "warmup_target", warmup_target),
+            "warmup_target": warmup_target,
             "warmup_steps": check.integer(fn, "warmup_steps", warmup_steps, minimum=0),
         },
     )
@@ -401,14 +411,18 @@ def CosineDecayRestarts(
     t_mul = check.period_mult(fn, "t_mul", t_mul)
     if isinstance(t_mul, float) and t_mul.is_integer():
         t_mul = int(t_mul)
+    initial_learning_rate = check.real(fn, "initial_learning_rate", initial_learning_rate)
+    alpha = check.real(fn, "alpha", alpha)
+    if not (check.is_traced(alpha) or check.is_traced(initial_learning_rate)):
+        check.derived(fn, "alpha * initial_learning_rate", alpha * initial_learning_rate)
     return Schedule(
         _P + fn,
         {
-            "initial_learning_rate": check.real(fn, "initial_learning_rate", initial_learning_rate),
+            "initial_learning_rate": initial_learning_rate,
             "first_decay_steps": check.integer(fn, "first_decay_steps", first_decay_steps),
             "t_mul": t_mul,
             "m_mul": check.positive(fn, "m_mul", m_mul),
-            "alpha": check.real(fn, "alpha", alpha),
+            "alpha": alpha,
             "name": _name(fn, name),
         },
     )

@@ -335,8 +335,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
         raise ValueError(f"{fn}(): peak must be positive when min_lr is given, got 0")
     min_lr = check.optional(check.real, fn, "min_lr", min_lr)
     if min_lr is not None and not (check.is_traced(peak) or check.is_traced(min_lr)):
-        if abs(min_lr / peak) > check.HUGE:  # the rate r = min_lr / peak, in float32
-            check._fail(fn, "min_lr / peak", "at most 3.4028235e+38 in magnitude", min_lr / peak)
+        check.derived(fn, "min_lr / peak", min_lr / peak)  # the rate r, in float32
     return Schedule(
         _P + fn,
         {
