@@ -989,7 +989,16 @@ def _stretch_edges(kw):
     return [e * f for e in child_edges(s)]
 
 
+def _stretch_tol(kw):
+    # a float factor moves the child's integer boundaries off the integers: 1e-6 of the peak
+    s, factors = kw["schedule"], [kw["factor"]]
+    if s.name == "stretch":
+        factors.append(s.args["factor"])
+    return 0.0 if all(float(f).is_integer() for f in factors) else 1e-6
+
+
 SPECS["stretch"].edges = _stretch_edges
+SPECS["stretch"].float_phase = _stretch_tol
 
 
 @spec(
@@ -1902,7 +1911,7 @@ spec(
         "num_stable_steps": "opt-count0",
         "warmup_type": "option",
         "decay_type": "option",
-        "min_lr_ratio": "frac",
+        "min_lr_ratio": "value",
         "num_cycles": "pos",
     },
     edges=_hf_wsd_edges,

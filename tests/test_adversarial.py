@@ -66,9 +66,16 @@ NAMES = sorted(A.SPECS)
 FIXED = [0, 1, 2, 3, 2**24 - 1, 2**24, 2**24 + 1, 2**31 - 2, I31]
 
 
+def _reachable(e: float) -> bool:
+    try:
+        return math.isfinite(e) and -4 <= e <= I31 + 4
+    except OverflowError:  # an int like 10**400
+        return False
+
+
 def steps_for(spec: A.Spec, kw: dict[str, Any], extra: list[int]) -> np.ndarray:
     """Dense steps around every edge of ``kw``, the fixed ones and ``extra``: int32[256]."""
-    edges = sorted(e for e in spec.edges(kw) if math.isfinite(e) and -4 <= e <= I31 + 4)
+    edges = sorted(e for e in spec.edges(kw) if _reachable(e))
     near = []
     for e in edges:
         for c in {math.floor(e), math.ceil(e)}:
