@@ -21,9 +21,12 @@ boundaries), hypothesis draws keyword arguments and the test checks:
 
 Every failure prints the constructor, its keyword arguments, the path and a one-line repro.
 
-The default run is small (a dozen examples per constructor, derandomized, no shrinking);
-``JAXLRS_ADVERSARIAL=long`` runs 500 random examples per constructor with shrinking, and
-``JAXLRS_ADVERSARIAL_EXAMPLES=n`` sets the count.
+Compiles dominate the cost (one per schedule structure and path), so the default run is
+small and reproducible: per constructor 5 value examples (the first also through an outer
+``jit``), 1 gradient example and 8 rejection examples, derandomized, no shrinking (about
+75 s of CPU). ``JAXLRS_ADVERSARIAL=long`` runs 500 random examples per constructor (100 for
+gradients) with shrinking, for a minimal failing case; ``JAXLRS_ADVERSARIAL_EXAMPLES=n``
+sets the count.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def steps_for(spec: A.Spec, kw: dict[str, Any], extra: list[int]) -> np.ndarray:
 
 def fmt(v: Any) -> str:
     if callable(v) and not isinstance(v, jaxlrs.Schedule):
-        return f"_adversarial.{v.__name__}"  # run the repro from tests/
+        return f"_adversarial.{v.__name__}"  # the repro puts tests/ on the path
     if isinstance(v, list):
         return "[" + ", ".join(fmt(x) for x in v) + "]"
     return repr(v)
@@ -111,7 +114,7 @@ def call(spec: A.Spec, kw: dict[str, Any]) -> str:
 
 
 def repro(spec: A.Spec, kw: dict[str, Any], what: str) -> str:
-    head = 'REPRO: cd tests && python -c "import _adversarial, jax; from jaxlrs import *; '
+    head = 'REPRO (repo root): PYTHONPATH=tests python -c "import _adversarial, jax; from jaxlrs import *; '
     return head + f'print({what.format(s=call(spec, kw))})"'
 
 
