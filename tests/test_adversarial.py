@@ -114,7 +114,8 @@ def call(spec: A.Spec, kw: dict[str, Any]) -> str:
 
 
 def repro(spec: A.Spec, kw: dict[str, Any], what: str) -> str:
-    head = 'REPRO (repo root): PYTHONPATH=tests python -c "import _adversarial, jax; from jaxlrs import *; '
+    head = "REPRO (repo root): PYTHONPATH=tests python -c "
+    head += '"import _adversarial, jax; from jaxlrs import *; '
     return head + f'print({what.format(s=call(spec, kw))})"'
 
 
