@@ -975,11 +975,17 @@ def _(d):
     edges=lambda kw: [e * kw["factor"] for e in child_edges(kw["schedule"])],
 )
 def _(d):
-    inner = child(d)
-    if d(st.booleans()):
-        inner = jaxlrs.stretch(inner, d(st.one_of(st.integers(1, 100_000), logu(1e-3, 1e5))))
-    f = d(st.one_of(st.integers(1, 100_000), st.sampled_from([70_000, 2, 1]), logu(1e-3, 1e5)))
-    return {"schedule": inner, "factor": f}
+    n = d(st.one_of(st.integers(1, 4), st.integers(5, 1000)))
+    inner = d(st.sampled_from([jaxlrs.linear, lambda a, b, n: jaxlrs.cosine(a, n, end=b)]))(
+        d(VAL), d(VAL), n
+    )
+    big, small, real = st.integers(2**16, 2**17), st.integers(1, 100), logu(1e-3, 1e5)
+    mode = d(st.sampled_from(["int-int", "int", "float", "int-float"]))
+    if mode == "int-int":  # two factors whose product passes 2**32
+        return {"schedule": jaxlrs.stretch(inner, d(big)), "factor": d(big)}
+    if mode == "int-float":
+        return {"schedule": jaxlrs.stretch(inner, d(small | big)), "factor": d(real)}
+    return {"schedule": inner, "factor": d(small | big) if mode == "int" else d(real)}
 
 
 def _stretch_edges(kw):
