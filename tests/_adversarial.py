@@ -331,7 +331,11 @@ def _(d):
 def _knots(d, n_extra: int) -> list[int]:
     b = d(
         st.lists(
-            st.one_of(st.integers(0, 50), st.integers(0, 2**31 + 100)),
+            st.one_of(
+                st.integers(0, 50),
+                st.integers(0, 2**31 + 100),
+                st.sampled_from([2**24, 2**31 - 2, 2**31 - 1, 2**31]),
+            ),
             min_size=1,
             max_size=5,
             unique=True,
@@ -1769,7 +1773,7 @@ spec(
         ]
     ),
     want=_hard_restarts_want,
-)(lambda d: _wt_draw(d, num_cycles=st.one_of(st.integers(1, 5), st.integers(1, 1000))))
+)(lambda d: _wt_draw(d, num_cycles=st.one_of(st.sampled_from([1, 2, 100]), st.integers(1, 1000))))
 
 
 def _min_lr_want(kw, t):
