@@ -101,7 +101,8 @@ def cyclic(
     PyTorch's ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down)`` is
     ``cyclic(base_lr, max_lr, up + down, mode, gamma, inc_fraction=up / (up + down))``.
     The position inside a cycle is exact at any step; O(1) per step for any number of
-    cycles.
+    cycles. Evaluated as ``low * (1 - u * scale) + high * u * scale`` with the complement
+    from exact integers, so ``high < low`` (a dip) keeps its small apex in every mode.
 
     Args:
         low: value at the start and end of every cycle.
@@ -288,7 +289,8 @@ def slanted_triangular(
 ) -> Schedule:
     """ULMFiT's slanted triangle: a short linear rise to ``peak``, a long linear decay.
 
-    With ``cut = floor(steps * cut_frac)`` (at most ``steps - 1``), and ``p = t / cut`` for
+    With ``cut = floor(steps * cut_frac)`` (the product exact, as in float64, at any
+    length; at most ``steps - 1``), and ``p = t / cut`` for
     ``t < cut``, else ``p = (steps - t) / (steps - cut)`` (clamped at 0):
     ``lr(t) = peak * (1 + p * (ratio - 1)) / ratio``. The value starts and ends at
     ``peak / ratio`` and holds it after ``steps``.

@@ -36,7 +36,9 @@ def tanh_decay(
 
     As in timm (and the paper), the curve is the tanh between ``lower`` and ``upper``, so
     it starts a hair below ``init`` (``(1 - tanh(-7)) / 2 = 1 - 8e-7``) and ends a little
-    above ``end`` (``(1 - tanh(3)) / 2 = 0.0025`` of the way).
+    above ``end`` (``(1 - tanh(3)) / 2 = 0.0025`` of the way). Evaluated as
+    ``init * w + end * (1 - w)`` with ``w = sigmoid(-2x)`` and ``1 - w = sigmoid(2x)``, so
+    a rising curve (``end > init``) keeps a small ``init``.
 
     Args:
         init: the value the curve starts from.
@@ -86,7 +88,9 @@ def rex(init: float, steps: int, end: float = 0.0) -> Schedule:
     """REX: a decay that stays high longer than linear and falls fast at the end.
 
     ``lr(t) = end + (init - end) * (1 - z) / (1/2 + (1 - z) / 2)``,
-    ``z = min(t, steps) / steps``; ``end`` from ``steps`` on.
+    ``z = min(t, steps) / steps``; ``end`` from ``steps`` on. Evaluated as
+    ``init * w + end * (1 - w)`` with ``1 - w = z / (2 - z)``, accurate at both ends
+    rising or falling.
 
     Args:
         init: value at step 0.

@@ -103,6 +103,10 @@ def polynomial(init: float, end: float, steps: int, power: float = 1.0) -> Sched
 
     ``lr(t) = end + (init - end) * (1 - min(t, steps) / steps) ** power``
 
+    Evaluated as ``init * w + end * (1 - w)`` with ``w`` and ``1 - w`` each from one
+    accurate logarithm, so a rising polynomial (``end > init``) keeps a small ``init``
+    to float precision at its first steps, for any ``power``.
+
     Args:
         init: value at step 0.
         end: value from ``steps`` on.
@@ -154,7 +158,11 @@ def cosine(
     ``p = (min(t, steps) / steps) ** k``
 
     Computed as ``sin(pi (1 - p) / 2)**2`` with ``1 - p`` from exact integers, so the
-    value stays accurate to the last step of a cosine over billions of steps.
+    value stays accurate to the last step of a cosine over billions of steps; the value
+    is ``init * w + end * (1 - w)`` with both weights accurate, so a rising cosine
+    (``end > init``) keeps a small ``init`` too. ``p`` and ``1 - p`` come from one
+    accurate logarithm of the progress, so k-decay is right at the first step of any
+    length (``cosine(1.0, 10**8, k=0.1)(1)`` is 0.93929).
 
     Args:
         init: value at step 0.
@@ -289,7 +297,11 @@ def exponential(
     """Exponential decay (or growth): ``init`` times ``rate`` every ``steps`` steps.
 
     ``lr(t) = init * rate ** (t / steps)`` (``floor(t / steps)`` when ``staircase``),
-    clipped at ``end`` when given (a floor when ``rate < 1``, a ceiling when ``rate > 1``).
+    clipped at ``end`` when given (a floor when ``rate < 1``, a ceiling when ``rate > 1``,
+    judged on the exact ``rate``: 0.999999999 decays although float32 rounds it to 1).
+    ``init * rate**t`` is formed without overflowing where it is representable
+    (``exponential(1e-6, 1.0000001)(750782387)`` is 4.037e26, though ``rate**t`` alone
+    passes float32's range), and the exponent stays exact at any integer step.
 
     ``init * exp(-k t)`` is ``exponential(init, math.exp(-k))``; PyTorch's
     ``ExponentialLR(gamma)`` is ``exponential(lr, gamma)``. The stair
@@ -573,6 +585,9 @@ def triangular(low: float, high: float, steps: int, inc_fraction: float = 0.5) -
 
     ``lr(t) = low + (high - low) * min(p / inc_fraction, (1 - p) / (1 - inc_fraction))``,
     ``p = min(t, steps) / steps``
+
+    Evaluated as ``low * (1 - u) + high * u`` with ``1 - u`` from the exact distance to
+    the apex ``inc_fraction * steps``, so a dip (``high < low``) keeps its small apex.
 
     Args:
         low: value at the start and the end.

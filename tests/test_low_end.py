@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import jaxlrs
 
 F64 = np.float64
-SETTINGS = settings(max_examples=30, deadline=None)
+SETTINGS = settings(max_examples=25, deadline=None)
 SHAPES = ("linear", "cosine", "sqrt", "1-sqrt", "exponential")
 LAST = 2**31 - 1
 
@@ -57,11 +57,19 @@ def steps_near(*marks: int, last: int = LAST) -> np.ndarray:
     return a
 
 
+_CALLS = [0]
+
+
 def check(s: jaxlrs.Schedule, want_fn, steps: np.ndarray, scale: float) -> None:
-    """``s(steps)`` (eager) and ``s._evaluate`` under ``jit`` against ``want_fn(steps)``."""
+    """``s(steps)`` (eager: the packed path, hyperparameters traced with their host
+    corrections) against ``want_fn(steps)``; on every third call also ``s._evaluate``
+    under ``jit`` (concrete Python hyperparameters; each such check costs a compile)."""
     want = want_fn(steps.astype(F64))
     assert_close(s(steps), want, scale, steps=steps)
-    assert_close(jax.jit(s._evaluate)(jnp.asarray(steps, jnp.int32)), want, scale, steps=steps)
+    _CALLS[0] += 1
+    if _CALLS[0] % 3 == 1:
+        got = jax.jit(s._evaluate)(jnp.asarray(steps, jnp.int32))
+        assert_close(got, want, scale, steps=steps)
 
 
 # -- float64 oracles for constructors that tests/_oracles.py does not cover -----------------
