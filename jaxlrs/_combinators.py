@@ -351,24 +351,40 @@ def _cycle(
         whole = _time.whole(time)
         i, pos, d = _cycle_int(Time(whole), period, period_mult)
         local = Time(pos, d)
+        ok = None  # where the exact local time's denominator holds (else: a float time)
+        if d is not None:
+            ok = d < jnp.asarray(_time.index_max(), d.dtype) * 2  # m**i did not saturate
         if outer is not None:
             # A cycle inside a stretched schedule: the fraction of a step rides along.
             frac = time.n.astype(_unsigned()) - whole.astype(_unsigned()) * outer
-            local = Time(
-                (pos.astype(_unsigned()) * outer + frac).astype(index_dtype()),
-                outer if d is None else d * outer,
-            )
+            if d is None:
+                scale = outer
+            else:
+                scale, fits = _time.product(d, outer)
+                ok = fits if ok is None else ok & fits
+            local = Time((pos.astype(_unsigned()) * outer + frac).astype(index_dtype()), scale)
+        if ok is not None:
+            # m**i (or its product with the outer stretch) beyond the unsigned range: the
+            # cycle is then so long that the float position is accurate.
+            pf = pos.astype(f)
+            if outer is not None:
+                pf = pf + frac.astype(f) / outer.astype(f)
+            mf = count(period_mult).astype(f)
+            rough = Time(jnp.clip(pf / mf ** i.astype(f), 0, period.astype(f)))
     else:
         i, local = _cycle_float(time, period, period_mult)
-    if limit is not None:
-        last = (count(limit) - 1).astype(i.dtype)
-        done = i > last
-        i = jnp.minimum(i, last)
+        ok = None
+
+    def body(local: Time) -> Array:
+        if limit is None:
+            return schedule._apply(local)
         # Past the last cycle: hold the value at the end of the last cycle.
         v_end = schedule._apply(Time(period.astype(local.n.dtype)))
-        v = jnp.where(done, v_end, schedule._apply(local))
-    else:
-        v = schedule._apply(local)
+        return jnp.where(i > (count(limit) - 1).astype(i.dtype), v_end, schedule._apply(local))
+
+    v = body(local) if ok is None else jnp.where(ok, body(local), body(rough))
+    if limit is not None:
+        i = jnp.minimum(i, (count(limit) - 1).astype(i.dtype))
     if isinstance(decay, (int, float)) and decay == 1:
         return v
     return v * _time.power(decay, i.astype(f))
@@ -456,6 +472,14 @@ def shift(schedule: Schedule, steps: int) -> Schedule:
 
 
 def _stretch(time: Time, schedule: Schedule, factor: Any) -> Array:
+    integral = isinstance(factor, int) or (not isinstance(factor, float) and _time.is_int(factor))
+    if time.exact and integral and time.d is not None:
+        # Nested integer stretches multiply their denominators; where the product would
+        # wrap, the step is below one stretched step and the float time is accurate.
+        d, ok = _time.product(time.d, jnp.asarray(factor))
+        exact = schedule._apply(Time(time.n, d))
+        rough = schedule._apply(Time(_time.to_float(time) / value(factor)))
+        return jnp.where(ok, exact, rough)
     return schedule._apply(_time.stretch(time, factor))
 
 

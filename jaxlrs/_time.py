@@ -39,7 +39,8 @@ def index_dtype() -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
 
 
-def _unsigned() -> np.dtype:
+def unsigned() -> np.dtype:
+    """uint32, or uint64 when ``jax_enable_x64`` is on."""
     return np.dtype(jax.dtypes.canonicalize_dtype(np.uint64))
 
 
@@ -166,7 +167,7 @@ def to_float(time: Time) -> Array:
 def _scaled(length: Array, d: Array) -> tuple[Array, Array]:
     """``length * d`` in the unsigned type, and whether that product is exact and small
     enough that subtracting a step from it stays exact."""
-    u = _unsigned()
+    u = unsigned()
     big = length.astype(float_dtype()) * d.astype(float_dtype()) >= 0.99 * float(np.iinfo(u).max)
     return length.astype(u) * d.astype(u), ~big
 
@@ -221,7 +222,7 @@ def floordiv(time: Time, length: Any) -> Array:
     lng = jnp.maximum(length, 1)
     if time.d is None:
         return div(time.n, lng)
-    q = (time.n.astype(_unsigned()) // time.d) // lng.astype(_unsigned())
+    q = (time.n.astype(unsigned()) // time.d) // lng.astype(unsigned())
     return q.astype(index_dtype())
 
 
@@ -229,9 +230,7 @@ def whole(time: Time) -> Array:
     """``floor(t)``: the integer part, for comparisons against integer boundaries."""
     if not time.exact:
         return time.n
-    return (
-        time.n if time.d is None else (time.n.astype(_unsigned()) // time.d).astype(index_dtype())
-    )
+    return time.n if time.d is None else (time.n.astype(unsigned()) // time.d).astype(index_dtype())
 
 
 def count_le(time: Time, boundaries: Array) -> Array:
@@ -264,7 +263,7 @@ def minus(time: Time, offset: Any, length: Any = None) -> Time:
         if length is not None:
             t = jnp.minimum(t, jnp.maximum(count(length), 0))
         return Time(t)
-    u = _unsigned()
+    u = unsigned()
     off, ok = _scaled(jnp.maximum(offset, 0), time.d)
     n = time.n.astype(u)
     t = jnp.where(ok & (n >= off), n - off, jnp.zeros((), u))
@@ -278,7 +277,7 @@ def stretch(time: Time, factor: Any) -> Time:
     """The step ``t / factor``: exact for an integer factor, a float otherwise."""
     integral = isinstance(factor, int) or (not isinstance(factor, float) and is_int(factor))
     if time.exact and integral:
-        factor = jnp.asarray(factor).astype(_unsigned())
+        factor = jnp.asarray(factor).astype(unsigned())
         d = factor if time.d is None else time.d * factor
         return Time(time.n, d)
     return Time(to_float(time) / value(factor))
@@ -290,7 +289,7 @@ def stretch(time: Time, factor: Any) -> Time:
 def product(a: Array, b: Array) -> tuple[Array, Array]:
     """``a * b`` of non-negative integers in the unsigned type, and whether it is exact
     (``False`` where the product would wrap)."""
-    u = _unsigned()
+    u = unsigned()
     a, b = a.astype(u), b.astype(u)
     top = jnp.asarray(_max_of(u), u)
     return a * b, (b == 0) | (a <= top // jnp.maximum(b, jnp.ones((), u)))
@@ -302,7 +301,7 @@ def mulmod(a: Array, b: Array, m: Array) -> Array:
 
     One multiplication where ``(m - 1) * b`` fits; otherwise shift-and-add over the bits of
     ``b`` (a fixed loop, run only when the scalar bound says it is needed)."""
-    u = _unsigned()
+    u = unsigned()
     a, b, m = a.astype(u), b.astype(u), jnp.maximum(m.astype(u), jnp.ones((), u))
     bits = u.itemsize * 8
 

@@ -156,9 +156,14 @@ def _piecewise_constant_decay(time: Time, boundaries: Any, values: Any, name: st
         b = jnp.stack([_time.count(x) for x in boundaries])
     else:
         b = _time.count(boundaries)
-    if time.exact and time.d is None and _time.is_int(b):
-        # t > b  <=>  t >= b + 1 for integers: count the boundaries strictly below t.
-        i = _time.count_le(time, b + 1)
+    if time.exact and _time.is_int(b):
+        # For integer b, t > b <=> ceil(t) > b: count the boundaries strictly below
+        # ceil(t), in integers (``b + 1`` would wrap at the top of the index range).
+        key = _time.whole(time)
+        if time.d is not None:
+            u = time.n.astype(time.d.dtype)
+            key = key + (u % time.d != 0).astype(key.dtype)
+        i = jnp.searchsorted(b, key, side="left", method="scan")
     else:
         t = _time.to_float(time)
         i = jnp.searchsorted(b.astype(t.dtype), t, side="left", method="scan")
