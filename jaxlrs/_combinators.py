@@ -337,43 +337,52 @@ def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Ti
     return i, Time(jnp.clip(approx + sg(exact - approx), 0, p))
 
 
+def locate(
+    time: Time, period: Array, period_mult: Any
+) -> tuple[Array, Time, Array | None, Time | None]:
+    """``(i, local, ok, rough)``: the cycle index and the local time in ``[0, period]``;
+    where ``ok`` (when not None) is False, use the float local time ``rough`` instead."""
+    f = float_dtype()
+    if not (
+        time.exact
+        and _time.is_int(period)
+        and (isinstance(period_mult, int) or _time.is_int(period_mult))
+    ):
+        i, local = _cycle_float(time, period, period_mult)
+        return i, local, None, None
+    outer = time.d
+    whole = _time.whole(time)
+    i, pos, d = _cycle_int(Time(whole), period, period_mult)
+    local = Time(pos, d)
+    ok = None  # where the exact local time's denominator holds (else: a float time)
+    if d is not None:
+        ok = d < jnp.asarray(_time.index_max(), d.dtype) * 2  # m**i did not saturate
+    if outer is not None:
+        # A cycle inside a stretched schedule: the fraction of a step rides along.
+        frac = time.n.astype(_unsigned()) - whole.astype(_unsigned()) * outer
+        if d is None:
+            scale = outer
+        else:
+            scale, fits = _time.product(d, outer)
+            ok = fits if ok is None else ok & fits
+        local = Time((pos.astype(_unsigned()) * outer + frac).astype(index_dtype()), scale)
+    if ok is None:
+        return i, local, None, None
+    # m**i (or its product with the outer stretch) beyond the unsigned range: the cycle is
+    # then so long that the float position is accurate.
+    pf = pos.astype(f)
+    if outer is not None:
+        pf = pf + frac.astype(f) / outer.astype(f)
+    mf = count(period_mult).astype(f)
+    return i, local, ok, Time(jnp.clip(pf / mf ** i.astype(f), 0, period.astype(f)))
+
+
 def _cycle(
     time: Time, schedule: Schedule, period: Any, period_mult: Any, decay: Any, limit: Any
 ) -> Array:
     period = count(period)
     f = float_dtype()
-    if (
-        time.exact
-        and _time.is_int(period)
-        and (isinstance(period_mult, int) or _time.is_int(period_mult))
-    ):
-        outer = time.d
-        whole = _time.whole(time)
-        i, pos, d = _cycle_int(Time(whole), period, period_mult)
-        local = Time(pos, d)
-        ok = None  # where the exact local time's denominator holds (else: a float time)
-        if d is not None:
-            ok = d < jnp.asarray(_time.index_max(), d.dtype) * 2  # m**i did not saturate
-        if outer is not None:
-            # A cycle inside a stretched schedule: the fraction of a step rides along.
-            frac = time.n.astype(_unsigned()) - whole.astype(_unsigned()) * outer
-            if d is None:
-                scale = outer
-            else:
-                scale, fits = _time.product(d, outer)
-                ok = fits if ok is None else ok & fits
-            local = Time((pos.astype(_unsigned()) * outer + frac).astype(index_dtype()), scale)
-        if ok is not None:
-            # m**i (or its product with the outer stretch) beyond the unsigned range: the
-            # cycle is then so long that the float position is accurate.
-            pf = pos.astype(f)
-            if outer is not None:
-                pf = pf + frac.astype(f) / outer.astype(f)
-            mf = count(period_mult).astype(f)
-            rough = Time(jnp.clip(pf / mf ** i.astype(f), 0, period.astype(f)))
-    else:
-        i, local = _cycle_float(time, period, period_mult)
-        ok = None
+    i, local, ok, rough = locate(time, period, period_mult)
 
     def body(local: Time) -> Array:
         if limit is None:
@@ -382,7 +391,7 @@ def _cycle(
         v_end = schedule._apply(Time(period.astype(local.n.dtype)))
         return jnp.where(i > (count(limit) - 1).astype(i.dtype), v_end, schedule._apply(local))
 
-    v = body(local) if ok is None else jnp.where(ok, body(local), body(rough))
+    v = body(local) if ok is None or rough is None else jnp.where(ok, body(local), body(rough))
     if limit is not None:
         i = jnp.minimum(i, (count(limit) - 1).astype(i.dtype))
     if isinstance(decay, (int, float)) and decay == 1:
