@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+
 from . import _check as check
-from ._combinators import cycle, warmup
+from . import _time
+from ._combinators import locate, warmup
+from ._curves import half_cos_pair
 from ._primitives import cosine
 from ._schedule import Schedule, expands, register
+from ._time import Time, count, float_dtype, value
 from ._warmups import _family
+
+Array = jax.Array
+_warmup = warmup  # the constructors below have a parameter named warmup
 
 
 def _is_zero(x: Any) -> bool:
@@ -20,6 +29,7 @@ def _is_zero(x: Any) -> bool:
 
 
 def _sgdr(
+    time: Time,
     peak: Any,
     period: Any,
     period_mult: Any,
@@ -27,15 +37,47 @@ def _sgdr(
     end: Any,
     warmup: Any,
     limit: Any,
-) -> Schedule:
-    body = cycle(cosine(peak - end, period), period, period_mult, decay, limit) + end
-    return body if _is_zero(warmup) else _warmup(body, warmup)
+) -> Array:
+    f = float_dtype()
+    steps = count(period)
+    i, local, ok, rough = locate(_time.minus(time, warmup), steps, period_mult)
+
+    def weights(local: Time) -> tuple[Array, Array]:
+        return half_cos_pair(*_time.ramp(local, steps))
+
+    # c = (1 + cos(pi u / L)) / 2 and 1 - c, each from the smaller of u and L - u.
+    one_c, c = weights(local)
+    if ok is not None and rough is not None:
+        r_one_c, r_c = weights(rough)
+        one_c, c = jnp.where(ok, one_c, r_one_c), jnp.where(ok, c, r_c)
+    if limit is not None:
+        done = i > (count(limit) - 1).astype(i.dtype)
+        i = jnp.minimum(i, (count(limit) - 1).astype(i.dtype))
+    lo, hi = value(end), value(peak)
+    if isinstance(decay, (int, float)) and decay == 1:
+        v = lo * one_c + hi * c
+    else:
+        # end * (1 - D c) + peak * D c with D = decay**i and 1 - D c = (1 - c) + c (1 - D):
+        # no cancellation at either end, whichever of peak and end is larger.
+        fi = i.astype(f)
+        scale = _time.power(decay, fi)
+        corr = _time._correction(decay)
+        log_d = jnp.log(value(decay)) + (0.0 if corr is None else jnp.asarray(corr, f))
+        v = lo * (one_c - c * jnp.expm1(fi * log_d)) + hi * (scale * c)
+    if limit is not None:
+        v = jnp.where(done, lo, v)
+    if _is_zero(warmup):
+        return v
+    w = count(warmup)
+    ramp, _ = _time.ramp(time, w)
+    if time.exact and _time.is_int(w):
+        warming = _time.whole(time) < w
+    else:
+        warming = _time.to_float(time) < w.astype(f)
+    return jnp.where(warming, hi * ramp, v)
 
 
-_warmup = warmup
-
-
-@register(expands(_sgdr))
+@register(_sgdr)
 def sgdr(
     peak: float,
     period: int,

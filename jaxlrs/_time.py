@@ -39,7 +39,8 @@ def index_dtype() -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
 
 
-def _unsigned() -> np.dtype:
+def unsigned() -> np.dtype:
+    """uint32, or uint64 when ``jax_enable_x64`` is on."""
     return np.dtype(jax.dtypes.canonicalize_dtype(np.uint64))
 
 
@@ -166,7 +167,7 @@ def to_float(time: Time) -> Array:
 def _scaled(length: Array, d: Array) -> tuple[Array, Array]:
     """``length * d`` in the unsigned type, and whether that product is exact and small
     enough that subtracting a step from it stays exact."""
-    u = _unsigned()
+    u = unsigned()
     big = length.astype(float_dtype()) * d.astype(float_dtype()) >= 0.99 * float(np.iinfo(u).max)
     return length.astype(u) * d.astype(u), ~big
 
@@ -221,7 +222,7 @@ def floordiv(time: Time, length: Any) -> Array:
     lng = jnp.maximum(length, 1)
     if time.d is None:
         return div(time.n, lng)
-    q = (time.n.astype(_unsigned()) // time.d) // lng.astype(_unsigned())
+    q = (time.n.astype(unsigned()) // time.d) // lng.astype(unsigned())
     return q.astype(index_dtype())
 
 
@@ -229,9 +230,7 @@ def whole(time: Time) -> Array:
     """``floor(t)``: the integer part, for comparisons against integer boundaries."""
     if not time.exact:
         return time.n
-    return (
-        time.n if time.d is None else (time.n.astype(_unsigned()) // time.d).astype(index_dtype())
-    )
+    return time.n if time.d is None else (time.n.astype(unsigned()) // time.d).astype(index_dtype())
 
 
 def count_le(time: Time, boundaries: Array) -> Array:
@@ -264,7 +263,7 @@ def minus(time: Time, offset: Any, length: Any = None) -> Time:
         if length is not None:
             t = jnp.minimum(t, jnp.maximum(count(length), 0))
         return Time(t)
-    u = _unsigned()
+    u = unsigned()
     off, ok = _scaled(jnp.maximum(offset, 0), time.d)
     n = time.n.astype(u)
     t = jnp.where(ok & (n >= off), n - off, jnp.zeros((), u))
@@ -278,7 +277,166 @@ def stretch(time: Time, factor: Any) -> Time:
     """The step ``t / factor``: exact for an integer factor, a float otherwise."""
     integral = isinstance(factor, int) or (not isinstance(factor, float) and is_int(factor))
     if time.exact and integral:
-        factor = jnp.asarray(factor).astype(_unsigned())
+        factor = jnp.asarray(factor).astype(unsigned())
         d = factor if time.d is None else time.d * factor
         return Time(time.n, d)
     return Time(to_float(time) / value(factor))
+
+
+# -- exact products of step counts ---------------------------------------------------------
+
+
+def product(a: Array, b: Array) -> tuple[Array, Array]:
+    """``a * b`` of non-negative integers in the unsigned type, and whether it is exact
+    (``False`` where the product would wrap)."""
+    u = unsigned()
+    a, b = a.astype(u), b.astype(u)
+    top = jnp.asarray(_max_of(u), u)
+    return a * b, (b == 0) | (a <= top // jnp.maximum(b, jnp.ones((), u)))
+
+
+def mulmod(a: Array, b: Array, m: Array) -> Array:
+    """``(a * b) mod m`` for unsigned integers ``a, b < m``, exact for every ``m`` the
+    unsigned type holds (no intermediate product wraps).
+
+    One multiplication where ``(m - 1) * b`` fits; otherwise shift-and-add over the bits of
+    ``b`` (a fixed loop, run only when the scalar bound says it is needed)."""
+    u = unsigned()
+    a, b, m = a.astype(u), b.astype(u), jnp.maximum(m.astype(u), jnp.ones((), u))
+    bits = u.itemsize * 8
+
+    def plus(x: Array, y: Array) -> Array:  # (x + y) mod m for x, y < m, never wrapping
+        return jnp.where(x >= m - y, x - (m - y), x + y)
+
+    def slow(ops: tuple[Array, Array]) -> Array:
+        a, b = ops
+
+        def body(j: Any, r: Array) -> Array:
+            r = plus(r, r)
+            bit = ((b >> (bits - 1 - j)) & 1).astype(bool)
+            return jnp.where(bit, plus(r, a), r)
+
+        return jax.lax.fori_loop(0, bits, body, jnp.zeros_like(a))
+
+    def fast(ops: tuple[Array, Array]) -> Array:
+        a, b = ops
+        return (a * b) % m
+
+    _, fits = product(m - 1, jnp.max(b) if b.ndim else b)
+    a, b = jnp.broadcast_arrays(a, b)
+    if fits.ndim == 0 and m.ndim == 0:
+        return jax.lax.cond(fits, fast, slow, (a, b))
+    return jnp.where(fits, fast((a, b)), slow((a, b)))
+
+
+# -- double-float arithmetic ---------------------------------------------------------------
+#
+# A value as the unevaluated sum ``hi + lo`` of two floats of the float dtype (about 48
+# significant bits from two float32s), for the few places where a float32 result would be
+# too coarse: locating a cycle of a float ``period_mult`` near step 2**31 needs its start
+# ``period * (m**i - 1) / (m - 1)`` to a small fraction of a step. Dekker's and Knuth's
+# error-free transformations. XLA does not reassociate float arithmetic, but it lets LLVM
+# contract a product and a sum into one fused multiply-add; ``_rounded`` keeps every
+# inexact product rounded so that each transformation stays exact.
+
+
+class DF(NamedTuple):
+    hi: Array
+    lo: Array
+
+
+def _rounded(x: Array) -> Array:
+    """``x`` itself, through an operation the compiler cannot see through, so that a
+    product stays a rounded float32 product: XLA lets LLVM contract ``a * b + c`` into a
+    fused multiply-add, which would use the unrounded product in one place and the rounded
+    one in another and break the error-free transformations below."""
+    return jnp.where(x == x, x, jnp.zeros_like(x))
+
+
+def _split_factor() -> float:
+    return 4097.0 if float_dtype().itemsize == 4 else 134217729.0
+
+
+def _two_sum(a: Array, b: Array) -> DF:
+    s = a + b
+    bb = s - a
+    return DF(s, (a - (s - bb)) + (b - bb))
+
+
+def _fast(a: Array, b: Array) -> DF:
+    s = a + b
+    return DF(s, b - (s - a))
+
+
+def _split(a: Array) -> tuple[Array, Array]:
+    c = _rounded(_split_factor() * a)
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _two_prod(a: Array, b: Array) -> DF:
+    p = _rounded(a * b)
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return DF(p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+
+
+def df(x: Any) -> DF:
+    """A float, or an integer (split exactly into two floats), as a double-float."""
+    x = jnp.asarray(x)
+    f = float_dtype()
+    if is_int(x):
+        # Low bits cleared, the high part has few enough significant bits to be exact.
+        shift = 8 if x.dtype.itemsize <= 4 else 11
+        low = x & ((1 << shift) - 1)
+        return _fast((x - low).astype(f), low.astype(f))
+    x = x.astype(f)
+    return DF(x, jnp.zeros_like(x))
+
+
+def df_add(a: DF, b: DF) -> DF:
+    s = _two_sum(a.hi, b.hi)
+    t = _two_sum(a.lo, b.lo)
+    s = _fast(s.hi, s.lo + t.hi)
+    return _fast(s.hi, s.lo + t.lo)
+
+
+def df_neg(a: DF) -> DF:
+    return DF(-a.hi, -a.lo)
+
+
+def df_mul(a: DF, b: DF) -> DF:
+    p = _two_prod(a.hi, b.hi)
+    return _fast(p.hi, p.lo + _rounded(a.hi * b.lo + a.lo * b.hi))
+
+
+def df_div(a: DF, b: DF) -> DF:
+    q = a.hi / b.hi
+    r = df_add(a, df_neg(df_mul(DF(q, jnp.zeros_like(q)), b)))
+    return _fast(q, (r.hi + r.lo) / b.hi)
+
+
+def df_ge(a: DF, b: DF) -> Array:
+    """``a >= b`` exactly (for normalised double-floats)."""
+    d = df_add(a, df_neg(b))
+    return (d.hi > 0) | ((d.hi == 0) & (d.lo >= 0))
+
+
+def df_where(c: Array, a: DF, b: DF) -> DF:
+    return DF(jnp.where(c, a.hi, b.hi), jnp.where(c, a.lo, b.lo))
+
+
+def df_min(a: DF, cap: float) -> DF:
+    """``a`` clamped at ``cap`` (keeps every later product finite)."""
+    over = a.hi > cap
+    return DF(jnp.where(over, cap, a.hi), jnp.where(over, 0.0, a.lo))
+
+
+def df_value(x: Any) -> DF:
+    """A float hyperparameter as a double-float: its float-dtype value plus the bits that
+    storing it dropped (from the host correction ``power`` uses; none when traced)."""
+    hi = value(x)
+    c = _correction(x)
+    if c is None:
+        return DF(hi, jnp.zeros_like(hi))
+    return _fast(hi, _rounded(hi * jnp.asarray(c, hi.dtype)))

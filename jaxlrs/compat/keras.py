@@ -31,7 +31,7 @@ from .. import _check as check
 from .. import _time
 from .._combinators import warmup
 from .._curves import safe_pow
-from .._primitives import cosine, exponential, inverse_time, polynomial
+from .._primitives import cosine, exponential, inverse_time
 from .._recipes import sgdr
 from .._schedule import Schedule, expands, register
 from .._time import Time, value
@@ -156,9 +156,14 @@ def _piecewise_constant_decay(time: Time, boundaries: Any, values: Any, name: st
         b = jnp.stack([_time.count(x) for x in boundaries])
     else:
         b = _time.count(boundaries)
-    if time.exact and time.d is None and _time.is_int(b):
-        # t > b  <=>  t >= b + 1 for integers: count the boundaries strictly below t.
-        i = _time.count_le(time, b + 1)
+    if time.exact and _time.is_int(b):
+        # For integer b, t > b <=> ceil(t) > b: count the boundaries strictly below
+        # ceil(t), in integers (``b + 1`` would wrap at the top of the index range).
+        key = _time.whole(time)
+        if time.d is not None:
+            u = time.n.astype(time.d.dtype)
+            key = key + (u % time.d != 0).astype(key.dtype)
+        i = jnp.searchsorted(b, key, side="left", method="scan")
     else:
         t = _time.to_float(time)
         i = jnp.searchsorted(b.astype(t.dtype), t, side="left", method="scan")
@@ -210,8 +215,8 @@ def _polynomial_decay(
     name: str,
 ) -> Array:
     if not cycle:
-        body = polynomial(initial_learning_rate, end_learning_rate, decay_steps, power)
-        return body._apply(time)
+        # The horizon is decay_steps: as the cycle branch with its steps clamped there.
+        time = _time.minus(time, 0, decay_steps)
     init, end = value(initial_learning_rate), value(end_learning_rate)
     steps = _time.count(decay_steps)
     # The horizon is k * decay_steps, k = max(1, ceil(t / decay_steps)); with
@@ -222,14 +227,22 @@ def _polynomial_decay(
     if time.exact:
         rest = _time.minus(time, q * steps)
         inside = rest.n > 0
-        _, left = _time.ramp(rest, steps)
+        done, left = _time.ramp(rest, steps)
     else:
         r = _time.to_float(time) - q.astype(f) * steps.astype(f)
         inside = r > 0
-        left = 1 - r / steps.astype(f)
+        done, left = r / steps.astype(f), 1 - r / steps.astype(f)
     k = jnp.maximum(q.astype(f) + inside.astype(f), 1.0)
     left = jnp.where(inside, left / k, jnp.where(q > 0, 0.0, 1.0))
-    return end + (init - end) * safe_pow(left, value(power))
+    done = jnp.where(inside, (k - 1 + done) / k, jnp.where(q > 0, 1.0, 0.0))
+    # init g + end (1 - g), g = left**power, with 1 - g = -expm1(power log1p(-done)): both
+    # weights accurate near 0, so the low end keeps its precision when end > init.
+    g = safe_pow(left, value(power))
+    short = done < 1
+    rest_g = jnp.where(
+        short, -jnp.expm1(value(power) * jnp.log1p(-jnp.where(short, done, 0.0))), 1.0
+    )
+    return init * g + end * rest_g
 
 
 @register(_polynomial_decay, name=_P + "PolynomialDecay")

@@ -29,10 +29,9 @@ import jax.numpy as jnp
 
 from .. import _check as check
 from .. import _time
-from .._combinators import cycle, from_fn, join, scale, warmup
+from .._combinators import from_fn, join, scale
+from .._curves import half_cos_pair
 from .._primitives import (
-    constant,
-    cosine,
     exponential,
     linear,
     multistep,
@@ -315,13 +314,26 @@ def PolynomialLR(base_lr: float, total_iters: int = 5, power: float = 1.0) -> Sc
 # -- cosine --------------------------------------------------------------------------------
 
 
-def _cosine_annealing_lr(base_lr: Any, T_max: Any, eta_min: Any) -> Schedule:
-    down = cosine(base_lr, T_max, eta_min)
-    up = warmup(constant(base_lr), T_max, eta_min, "cosine")
-    return cycle(join([down, up], [T_max]), 2 * T_max)
+def _cosine_annealing_lr(time: Time, base_lr: Any, T_max: Any, eta_min: Any) -> Array:
+    # Half-period k and the position inside it, exact in integers (``2 * T_max`` would wrap
+    # at the top of the index range); both weights from one sin, each accurate near 0, so
+    # the low end keeps its relative precision whichever of base_lr and eta_min is lower.
+    half = _time.count(T_max)
+    k = _time.floordiv(time, half)
+    if time.exact and _time.is_int(half):
+        local = _time.minus(time, k * half)
+    else:
+        h = half.astype(_time.float_dtype())
+        local = Time(jnp.clip(_time.to_float(time) - k * h, 0, h))
+    done, left = _time.ramp(local, half)
+    h_done, h_left = half_cos_pair(done, left)
+    odd = (k % 2) == 1
+    w_base = jnp.where(odd, h_done, h_left)
+    w_eta = jnp.where(odd, h_left, h_done)
+    return value(base_lr) * w_base + value(eta_min) * w_eta
 
 
-@register(expands(_cosine_annealing_lr), name=_P + "CosineAnnealingLR")
+@register(_cosine_annealing_lr, name=_P + "CosineAnnealingLR")
 def CosineAnnealingLR(base_lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:
     """``torch.optim.lr_scheduler.CosineAnnealingLR``: cosine annealing, **periodic**.
 
@@ -330,8 +342,9 @@ def CosineAnnealingLR(base_lr: float, T_max: int, eta_min: float = 0.0) -> Sched
     on, as PyTorch's recursive update does when stepped past ``T_max``. (Native
     ``jaxlrs.cosine`` holds ``end`` after its ``steps``; ``sgdr`` restarts.)
 
-    Built as ``cycle(join([cosine down, cosine warmup up], [T_max]), 2 * T_max)``: the
-    position in the period is exact at any step.
+    The half-period index and the position inside it are exact integers at any step
+    (``T_max`` up to ``2**31 - 1``), and the value keeps its relative precision near
+    whichever of ``base_lr`` and ``eta_min`` is lower.
 
     Args:
         base_lr: the optimizer's initial learning rate.

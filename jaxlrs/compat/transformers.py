@@ -31,8 +31,8 @@ from .._combinators import warmup
 from .._curves import half_cos, safe_sqrt
 from .._primitives import constant, linear, polynomial
 from .._schedule import Schedule, expands, register
-from .._time import Time, value
-from ._util import before, periodic_cosine, warmup_fraction
+from .._time import Time, index_dtype, value
+from ._util import before, warmup_fraction
 
 Array = jax.Array
 
@@ -89,12 +89,18 @@ def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
     approx = half_cos(1 - 2 * x)
     if not (local.exact and local.d is None and _time.is_int(n)):
         return approx
+    # The phase m u mod 2 length in unsigned integers (2 length never wraps there), with
+    # an exact modular product: exact at every step for every whole m below 2**31.
+    u = _time.unsigned()
     m = 2 * nc
-    period = 2 * n
-    whole_m = (m == jnp.round(m)) & (m * period.astype(f) < _time.index_max())
-    mi = jnp.where(whole_m, jnp.round(m), 0.0).astype(n.dtype)
-    v = (mi * (local.n % period)) % period
-    exact = periodic_cosine(Time(v), n)
+    period = 2 * n.astype(u)
+    whole_m = (m == jnp.round(m)) & (m < 2.0**31)
+    mi = jnp.where(whole_m, jnp.round(m), 0.0).astype(index_dtype()).astype(u) % period
+    v = _time.mulmod(local.n.astype(u) % period, mi, period)
+    back = v >= n.astype(u)  # the rising half of the period
+    pos = jnp.where(back, v - n.astype(u), v).astype(n.dtype)
+    d, left = _time.ramp(Time(pos), n)
+    exact = jnp.where(back, half_cos(d), half_cos(left))
     # The exact value, with the gradient (in num_cycles) of the float formula.
     return jnp.where(whole_m, approx + jax.lax.stop_gradient(exact - approx), approx)
 
@@ -358,9 +364,12 @@ def _hard_restarts(
     local = _time.minus(time, w, length)
     nc = num_cycles if check.is_traced(num_cycles) else jnp.asarray(num_cycles)
     if local.exact and local.d is None and _time.is_int(nc) and _time.is_int(length):
-        # (num_cycles * u) mod L in integers: the position in the restart is exact.
-        j = (nc.astype(local.n.dtype) * local.n) % length
-        left = (length - j).astype(f) / length.astype(f)
+        # (num_cycles * u) mod L in integers, with an exact modular product: the position
+        # in the restart is exact at any step.
+        u = _time.unsigned()
+        lng = length.astype(u)
+        j = _time.mulmod(local.n.astype(u) % lng, nc.astype(u) % lng, lng)
+        left = (lng - j).astype(f) / lng.astype(f)
     else:
         done, _ = _time.ramp(local, length)
         x = value(nc) * done
@@ -480,7 +489,9 @@ def _wsd(
         up = half_cos(done)
     else:
         up = done / (1 + safe_sqrt(left))
-    local = _time.minus(time, w + s)
+    # Offsets one after another (``w + s + d`` could wrap at the top of the index range).
+    stable = _time.minus(time, w)
+    local = _time.minus(stable, s)
     length = jnp.maximum(d, 1)
     done, left = _time.ramp(local, length)
     if decay_type == "linear":
@@ -494,9 +505,9 @@ def _wsd(
         before(time, w),
         jnp.maximum(up * (1 - r) + r, 0.0),
         jnp.where(
-            before(time, w + s),
+            before(stable, s),
             one,
-            jnp.where(before(time, w + s + d), jnp.maximum(down * (1 - r) + r, 0.0), r),
+            jnp.where(before(local, d), jnp.maximum(down * (1 - r) + r, 0.0), r),
         ),
     )
     return value(peak) * factor
