@@ -634,14 +634,18 @@ def _target(s, t):
 @given(child=_child(), init=st.sampled_from([1e-3, 0.5, 3.0]), steps=st.integers(1, 20))
 def test_exponential_warmup_checks_its_target(child, init, steps):
     """``warmup(s, n, init, shape='exponential')`` ramps onto ``s(0)``: rejected when that
-    is not positive (naming the function, the shape and the value), else finite."""
+    is not positive or below 2**-100 (naming the function, the shape and the value), else
+    finite."""
     wide, narrow = _target(child, 0)
-    if wide > 0 and narrow > 0:
+    if min(wide, narrow) >= SMALLEST:
         s = S.warmup(child, steps, init, shape="exponential")
         assert np.isfinite(np.asarray(s(np.arange(0, steps + 60)))).all()
     elif wide <= 0:
         pattern = r"^warmup\(\): schedule\(0\) must be positive for shape='exponential'.*got "
         with pytest.raises(ValueError, match=pattern + re.escape(repr(narrow))):
+            S.warmup(child, steps, init, shape="exponential")
+    elif wide < SMALLEST:
+        with pytest.raises(ValueError, match=r"^warmup\(\): schedule\(0\) must be at least 2"):
             S.warmup(child, steps, init, shape="exponential")
 
 
@@ -649,11 +653,11 @@ def test_exponential_warmup_checks_its_target(child, init, steps):
 @given(child=_child(), end=st.sampled_from([1e-3, 0.5, 3.0]), start=st.integers(0, 60))
 def test_exponential_cooldown_checks_its_source(child, end, start):
     wide, narrow = _target(child, start)
-    if wide > 0 and narrow > 0:
+    if min(wide, narrow) >= SMALLEST:
         s = S.cooldown(child, start, 10, end, shape="exponential")
         assert np.isfinite(np.asarray(s(np.arange(0, start + 20)))).all()
-    elif wide <= 0:
-        pattern = r"^cooldown\(\): schedule\(start\) must be positive for shape='exponential'"
+    elif wide < SMALLEST:
+        pattern = r"^cooldown\(\): schedule\(start\) must be (positive|at least 2\*\*-100)"
         with pytest.raises(ValueError, match=pattern):
             S.cooldown(child, start, 10, end, shape="exponential")
 
