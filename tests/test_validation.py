@@ -592,6 +592,34 @@ def test_combinations_that_overflow_are_rejected(thunk, pattern):
         thunk()
 
 
+@pytest.mark.parametrize(
+    ("thunk", "pattern"),
+    [
+        (
+            lambda: S.warmup(S.constant(-1.0), 10, 0.1, shape="exponential"),
+            r"^warmup\(\): schedule\(0\) must be positive for shape='exponential'.*got -1\.0$",
+        ),
+        (
+            lambda: S.cooldown(S.linear(1.0, -1.0, 10), 2**40, 5, 0.1, shape="exponential"),
+            r"^cooldown\(\): schedule\(start\) must be positive.*got -1\.0$",
+        ),
+        (
+            lambda: S.warmup_linear(-1.0, 10, 100, init=0.1, shape="exponential"),
+            r"^warmup_linear\(\): peak must be positive for shape='exponential'",
+        ),
+        (
+            lambda: S.wsd(0.0, 10, 100, 20, shape="exponential", end=0.1),
+            r"^wsd\(\): peak must be positive for shape='exponential'",
+        ),
+    ],
+    ids=["warmup", "cooldown beyond int32", "warmup_linear", "wsd"],
+)
+def test_issue_exponential_targets_are_rejected(thunk, pattern):
+    """Issue 8 #10's quoted cases (the target check must not be skipped silently)."""
+    with pytest.raises(ValueError, match=pattern):
+        thunk()
+
+
 @pytest.mark.parametrize("mult", [2, 2.5, 2**20, 1e9, 2**31])
 def test_period_mult_up_to_the_bound_evaluates(mult):
     """At the bound the cycles are still located: finite, restarts at the exact steps."""
