@@ -12,7 +12,7 @@ import numpy as np
 from . import _check as check
 from . import _time
 from ._curves import SHAPES, blend
-from ._schedule import Schedule, _format_value, _host_step, register
+from ._schedule import Schedule, _format_value, register
 from ._time import Time, count, float_dtype, index_dtype, value
 
 Array = jax.Array
@@ -104,10 +104,11 @@ def _value_at(schedule: Schedule, step: int) -> float | None:
     try:
         with jax.ensure_compile_time_eval():
             eager = float(schedule(step))
-            concrete = float(schedule._evaluate(_host_step(step)))
-        return min(eager, concrete)
-    except Exception:  # a best-effort check: the call itself will tell
+            wide = abs(step) > _time.index_max()  # beyond the index dtype: as a float
+            concrete = float(schedule._evaluate(float(step) if wide else step))
+    except Exception:  # a from_fn that cannot run here: the call itself will tell
         return None
+    return min(eager, concrete)
 
 
 @register(_warmup)

@@ -246,7 +246,32 @@ _HF_STEPS = [
 ]
 _PROMOTION = "a step count above 2**31 - 1 travels as float32 and meets int32: TypePromotionError"
 _POWER = "inf: factor**k (or rate**p) overflows before it multiplies a tiny init"
+# Growth (a factor above 1) times a zero or tiny init: factor**k overflows to inf first, so
+# 0 * inf = NaN where the value is 0, and inf where it is finite.
+_GROWTH = {
+    "exponential": ("init", "rate"),
+    "step_decay": ("init", "factor"),
+    "compat.torch.StepLR": ("base_lr", "gamma"),
+    "compat.torch.MultiStepLR": ("base_lr", "gamma"),
+    "compat.torch.ExponentialLR": ("base_lr", "gamma"),
+    "compat.keras.ExponentialDecay": ("initial_learning_rate", "decay_rate"),
+}
+
+
+def _growth(init: str, factor: str) -> Any:
+    return lambda kw: _at_least(1.0 + 1e-6)(kw[factor]) and abs(kw[init]) < 1e-3
+
+
 KNOWN: list[tuple[str, dict[str, Any], Any, str]] = [
+    *[
+        (
+            k,
+            {i: 1e-20, f: 1e20} if k == "compat.torch.MultiStepLR" else {i: 0.0, f: 2.0},
+            _growth(i, f),
+            "NaN: 0 * factor**k where factor**k overflows",
+        )
+        for k, (i, f) in _GROWTH.items()
+    ],
     # (kind, a failing override of the baseline, which keyword arguments, what goes wrong)
     *[
         (k, {p: 2**31}, lambda kw, p=p: _above_int32(kw.get(p)), _PROMOTION)

@@ -592,6 +592,34 @@ def test_combinations_that_overflow_are_rejected(thunk, pattern):
         thunk()
 
 
+@pytest.mark.parametrize(
+    ("thunk", "pattern"),
+    [
+        (
+            lambda: S.warmup(S.constant(-1.0), 10, 0.1, shape="exponential"),
+            r"^warmup\(\): schedule\(0\) must be positive for shape='exponential'.*got -1\.0$",
+        ),
+        (
+            lambda: S.cooldown(S.linear(1.0, -1.0, 10), 2**40, 5, 0.1, shape="exponential"),
+            r"^cooldown\(\): schedule\(start\) must be positive.*got -1\.0$",
+        ),
+        (
+            lambda: S.warmup_linear(-1.0, 10, 100, init=0.1, shape="exponential"),
+            r"^warmup_linear\(\): peak must be positive for shape='exponential'",
+        ),
+        (
+            lambda: S.wsd(0.0, 10, 100, 20, shape="exponential", end=0.1),
+            r"^wsd\(\): peak must be positive for shape='exponential'",
+        ),
+    ],
+    ids=["warmup", "cooldown beyond int32", "warmup_linear", "wsd"],
+)
+def test_issue_exponential_targets_are_rejected(thunk, pattern):
+    """Issue 8 #10's quoted cases (the target check must not be skipped silently)."""
+    with pytest.raises(ValueError, match=pattern):
+        thunk()
+
+
 @pytest.mark.parametrize("mult", [2, 2.5, 2**20, 1e9, 2**31])
 def test_period_mult_up_to_the_bound_evaluates(mult):
     """At the bound the cycles are still located: finite, restarts at the exact steps."""
@@ -634,14 +662,18 @@ def _target(s, t):
 @given(child=_child(), init=st.sampled_from([1e-3, 0.5, 3.0]), steps=st.integers(1, 20))
 def test_exponential_warmup_checks_its_target(child, init, steps):
     """``warmup(s, n, init, shape='exponential')`` ramps onto ``s(0)``: rejected when that
-    is not positive (naming the function, the shape and the value), else finite."""
+    is not positive or below 2**-100 (naming the function, the shape and the value), else
+    finite."""
     wide, narrow = _target(child, 0)
-    if wide > 0 and narrow > 0:
+    if min(wide, narrow) >= SMALLEST:
         s = S.warmup(child, steps, init, shape="exponential")
         assert np.isfinite(np.asarray(s(np.arange(0, steps + 60)))).all()
     elif wide <= 0:
         pattern = r"^warmup\(\): schedule\(0\) must be positive for shape='exponential'.*got "
         with pytest.raises(ValueError, match=pattern + re.escape(repr(narrow))):
+            S.warmup(child, steps, init, shape="exponential")
+    elif wide < SMALLEST:
+        with pytest.raises(ValueError, match=r"^warmup\(\): schedule\(0\) must be at least 2"):
             S.warmup(child, steps, init, shape="exponential")
 
 
@@ -649,11 +681,11 @@ def test_exponential_warmup_checks_its_target(child, init, steps):
 @given(child=_child(), end=st.sampled_from([1e-3, 0.5, 3.0]), start=st.integers(0, 60))
 def test_exponential_cooldown_checks_its_source(child, end, start):
     wide, narrow = _target(child, start)
-    if wide > 0 and narrow > 0:
+    if min(wide, narrow) >= SMALLEST:
         s = S.cooldown(child, start, 10, end, shape="exponential")
         assert np.isfinite(np.asarray(s(np.arange(0, start + 20)))).all()
-    elif wide <= 0:
-        pattern = r"^cooldown\(\): schedule\(start\) must be positive for shape='exponential'"
+    elif wide < SMALLEST:
+        pattern = r"^cooldown\(\): schedule\(start\) must be (positive|at least 2\*\*-100)"
         with pytest.raises(ValueError, match=pattern):
             S.cooldown(child, start, 10, end, shape="exponential")
 
