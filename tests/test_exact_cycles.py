@@ -273,3 +273,52 @@ def test_gradients_finite_for_every_hyperparameter(name):
 
 def test_quoted_gradient_case():
     assert math.isfinite(float(jax.grad(lambda p: jaxlrs.sgdr(1.0, p)(10**4))(10.0)))
+
+
+# -- 14: where the peer is off its own formula, jaxlrs follows the formula -------------------
+
+
+@pytest.mark.parametrize("steps", [1000, 10**5, 10**7])
+def test_keras_float32_tails_against_the_exact_formula(steps):
+    import keras.optimizers.schedules as ks
+
+    t = np.concatenate([np.arange(0, 30), np.arange(steps - 100, steps + 1)])
+    exact = {
+        "cosine": np.sin(np.pi / 2 * (steps - t) / steps) ** 2,
+        "poly": (1 - t / steps) ** 2 * (1 - 1e-4) + 1e-4,
+    }
+    pairs = {
+        "cosine": (K.CosineDecay(1.0, steps), ks.CosineDecay(1.0, steps)),
+        "poly": (
+            K.PolynomialDecay(1.0, steps, power=2.0),
+            ks.PolynomialDecay(1.0, steps, power=2.0),
+        ),
+    }
+    for name, (ours, peer) in pairs.items():
+        assert_close(ours(jnp.asarray(t, jnp.int32)), exact[name], 1.0, steps=t)
+        with jax.numpy_dtype_promotion("standard"):
+            theirs = np.asarray(jax.vmap(peer)(np.asarray(t, np.int32)), np.float64)
+        # What the README says of Keras: within 3e-7 of the initial rate.
+        assert np.max(np.abs(theirs - exact[name])) <= 3e-7
+
+
+def test_hf_hard_restarts_exact_at_restart_steps_where_hf_is_not():
+    import transformers.optimization as o
+
+    lam = o._get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda
+    s = T.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, 0, 22, 22)
+    assert lam(15, num_warmup_steps=0, num_training_steps=22, num_cycles=22) == 0.0
+    assert float(s(15)) == 1.0
+    for total, nc in ((22, 22), (300, 3), (1000, 8), (4096, 64)):
+        s = T.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, 0, total, nc)
+        steps = np.arange(total)
+        got = np.asarray(s(steps), np.float64)
+        restart = (nc * steps) % total == 0
+        assert (got[restart] == 1.0).all()
+        peer = np.array(
+            [
+                lam(int(k), num_warmup_steps=0, num_training_steps=total, num_cycles=nc)
+                for k in steps
+            ]
+        )
+        np.testing.assert_allclose(got[~restart], peer[~restart], rtol=1e-6, atol=1e-7)
