@@ -42,14 +42,13 @@ def _sgdr(
     steps = count(period)
     i, local, ok, rough = locate(_time.minus(time, warmup), steps, period_mult)
 
-    def weights(local: Time) -> tuple[Array, Array]:
-        return half_cos_pair(*_time.ramp(local, steps))
-
-    # c = (1 + cos(pi u / L)) / 2 and 1 - c, each from the smaller of u and L - u.
-    one_c, c = weights(local)
+    # c = (1 + cos(pi u / L)) / 2 and 1 - c, each from the smaller of u and L - u (one sin;
+    # the float position, where the exact one's denominator would wrap, selected before it).
+    done, left = _time.ramp(local, steps)
     if ok is not None and rough is not None:
-        r_one_c, r_c = weights(rough)
-        one_c, c = jnp.where(ok, one_c, r_one_c), jnp.where(ok, c, r_c)
+        r_done, r_left = _time.ramp(rough, steps)
+        done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)
+    one_c, c = half_cos_pair(done, left)
     if limit is not None:
         done = i > (count(limit) - 1).astype(i.dtype)
         i = jnp.minimum(i, (count(limit) - 1).astype(i.dtype))

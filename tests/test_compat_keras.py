@@ -39,7 +39,9 @@ def peer_values(schedule, n: int) -> np.ndarray:
 def assert_parity(ours, peer, rtol: float = 1e-6) -> None:
     ours = np.asarray(ours, np.float64)
     scale = max(float(np.max(np.abs(peer))), 1e-30)
-    np.testing.assert_allclose(ours, peer, rtol=rtol, atol=1e-7 * scale)
+    # The documented parity bound: Keras' float32 formulas are themselves up to 3e-7 of the
+    # initial rate off the exact formula, which jaxlrs follows.
+    np.testing.assert_allclose(ours, peer, rtol=rtol, atol=3e-7 * scale)
 
 
 # (id, keras schedule, jaxlrs schedule, steps)

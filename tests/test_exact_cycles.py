@@ -18,6 +18,12 @@ from jaxlrs.compat import transformers as T
 
 TOP = 2**31 - 1
 RNG = np.random.default_rng(8)
+WIDTH = 1024  # every step array is padded to this length: one compile per structure
+
+
+def _pad(steps: np.ndarray) -> np.ndarray:
+    assert len(steps) <= WIDTH
+    return np.concatenate([steps, np.full(WIDTH - len(steps), steps[-1])]).astype(np.int64)
 
 
 def _starts(period: float, m: float, top: int = TOP) -> np.ndarray:
@@ -45,7 +51,8 @@ def _around(starts: np.ndarray, k: int = 60) -> np.ndarray:
     steps = np.unique(steps[(steps >= 0) & (steps <= TOP)]).astype(np.int64)
     # Leave out steps a float64 boundary cannot decide (within 1e-4 of a start).
     near = np.min(np.abs(steps[:, None] - starts[None, :]), axis=1) < 1e-4
-    return steps[~near | np.isin(steps, np.round(starts[np.abs(starts - np.round(starts)) < 1e-9]))]
+    keep = ~near | np.isin(steps, np.round(starts[np.abs(starts - np.round(starts)) < 1e-9]))
+    return _pad(steps[keep])
 
 
 MULTS = [(1000, 1.5), (2427, 4.7267), (1000, 1.0001), (3185, 2.5), (97, 1.1)] + [
@@ -138,7 +145,7 @@ def test_hf_cosine_exact_phase_near_2_31(length, num_cycles):
 def test_hf_hard_restarts_exact_position_near_2_31(length, num_cycles):
     s = T.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, 0, length, num_cycles)
     steps = np.unique(np.concatenate([RNG.integers(0, length, 40), [length - 1, 29_000_000]]))
-    steps = steps[steps < length]
+    steps = _pad(steps[steps < length])
     got = np.asarray(s(jnp.asarray(steps, jnp.int32)), np.float64)
     want = np.array(
         [
@@ -175,7 +182,7 @@ def test_keras_piecewise_right_closed_near_the_top():
 def test_nested_integer_stretch(factors):
     a, b = factors
     s = jaxlrs.stretch(jaxlrs.stretch(jaxlrs.linear(1.0, 0.25, 3), a), b)
-    steps = np.unique(np.concatenate([RNG.integers(0, TOP, 30), [0, 1, TOP]]))
+    steps = _pad(np.unique(np.concatenate([RNG.integers(0, TOP, 30), [0, 1, TOP]])))
     got = s(jnp.asarray(steps, jnp.int32))
     assert_close(got, oracle(s, steps), steps=steps)
 
@@ -184,7 +191,7 @@ def test_nested_integer_stretch(factors):
 def test_cosine_annealing_lr_periodic_near_2_31(t_max):
     s = P.CosineAnnealingLR(1.0, t_max, 0.125)
     steps = np.unique(np.concatenate([RNG.integers(0, TOP, 40), [0, t_max - 1, t_max, TOP]]))
-    steps = steps[steps <= TOP]
+    steps = _pad(steps[steps <= TOP])
     got = np.asarray(s(jnp.asarray(steps, jnp.int32)), np.float64)
     r = np.array([float(Fraction(int(k) % (2 * t_max), t_max)) for k in steps])  # in [0, 2)
     h = np.where(r <= 1, np.sin(np.pi / 2 * (1 - r)) ** 2, np.sin(np.pi / 2 * (r - 1)) ** 2)
@@ -273,3 +280,52 @@ def test_gradients_finite_for_every_hyperparameter(name):
 
 def test_quoted_gradient_case():
     assert math.isfinite(float(jax.grad(lambda p: jaxlrs.sgdr(1.0, p)(10**4))(10.0)))
+
+
+# -- 14: where the peer is off its own formula, jaxlrs follows the formula -------------------
+
+
+@pytest.mark.parametrize("steps", [1000, 10**5, 10**7])
+def test_keras_float32_tails_against_the_exact_formula(steps):
+    import keras.optimizers.schedules as ks
+
+    t = np.concatenate([np.arange(0, 30), np.arange(steps - 100, steps + 1)])
+    exact = {
+        "cosine": np.sin(np.pi / 2 * (steps - t) / steps) ** 2,
+        "poly": (1 - t / steps) ** 2 * (1 - 1e-4) + 1e-4,
+    }
+    pairs = {
+        "cosine": (K.CosineDecay(1.0, steps), ks.CosineDecay(1.0, steps)),
+        "poly": (
+            K.PolynomialDecay(1.0, steps, power=2.0),
+            ks.PolynomialDecay(1.0, steps, power=2.0),
+        ),
+    }
+    for name, (ours, peer) in pairs.items():
+        assert_close(ours(jnp.asarray(t, jnp.int32)), exact[name], 1.0, steps=t)
+        with jax.numpy_dtype_promotion("standard"):
+            theirs = np.asarray(jax.vmap(peer)(np.asarray(t, np.int32)), np.float64)
+        # What the README says of Keras: within 3e-7 of the initial rate.
+        assert np.max(np.abs(theirs - exact[name])) <= 3e-7
+
+
+def test_hf_hard_restarts_exact_at_restart_steps_where_hf_is_not():
+    import transformers.optimization as o
+
+    lam = o._get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda
+    s = T.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, 0, 22, 22)
+    assert lam(15, num_warmup_steps=0, num_training_steps=22, num_cycles=22) == 0.0
+    assert float(s(15)) == 1.0
+    for total, nc in ((22, 22), (300, 3), (1000, 8), (4096, 64)):
+        s = T.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, 0, total, nc)
+        steps = np.arange(total)
+        got = np.asarray(s(steps), np.float64)
+        restart = (nc * steps) % total == 0
+        assert (got[restart] == 1.0).all()
+        peer = np.array(
+            [
+                lam(int(k), num_warmup_steps=0, num_training_steps=total, num_cycles=nc)
+                for k in steps
+            ]
+        )
+        np.testing.assert_allclose(got[~restart], peer[~restart], rtol=1e-6, atol=1e-7)
