@@ -461,6 +461,12 @@ def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -
         child(a["schedule"], 0, a["factor"])
     elif name == "cycle":
         _cycle_marks(a, add, child, end, marks)
+    elif name == "sgdr":  # a direct apply: warmup, then cycles of cosines
+        warm = a["warmup"]
+        if _concrete(warm):
+            add(warm)
+            cycles = {**a, "schedule": None}
+            _cycle_marks(cycles, lambda u: add(warm + u), child, end - warm, marks)
     elif name in ("arithmetic", "minimum", "maximum"):
         for c in (a["left"], a["right"]) if name == "arithmetic" else a["schedules"]:
             child(c)
