@@ -31,6 +31,12 @@ from jaxlrs.compat import transformers as hf
 
 F64 = np.float64
 I31 = 2**31 - 1
+# the documented representable range (jaxlrs/_check.py, README "Errors that teach"): every
+# concrete number is 0 or has a magnitude in [SMALLEST, LARGEST]; an exponential ramp needs
+# both ends >= SMALLEST and their ratio <= HUGE
+SMALLEST = 2.0**-100  # 7.888609e-31
+LARGEST = 2.0**127 - 2.0**103  # 1.7014117e+38
+HUGE = float(np.finfo(np.float32).max)  # 3.4028235e+38
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 
@@ -53,6 +59,80 @@ FUNCTIONS = {"halving": halving, "harmonic": harmonic}
 
 
 # -- strategies -------------------------------------------------------------------------------
+
+
+def representable(x: float) -> bool:
+    """0, or a magnitude in [SMALLEST, LARGEST] (the documented rule)."""
+    return x == 0 or SMALLEST <= abs(x) <= LARGEST
+
+
+def floats(lo: float, hi: float, **kw: Any) -> st.SearchStrategy[float]:
+    """``st.floats(lo, hi)`` inside the representable range (hypothesis also draws
+    subnormals and values like 1e-300 near 0, which the library refuses)."""
+    return st.floats(lo, hi, **kw).filter(representable)
+
+
+def product(x: float) -> float:
+    """A value derived in the test (``frac * peak``) snapped into the representable range:
+    a nonzero product below SMALLEST becomes SMALLEST itself (the edge of the domain)."""
+    return x if representable(x) else math.copysign(SMALLEST, x)
+
+
+def geometric_ok(*ends: float) -> bool:
+    """An exponential ramp between ``ends`` is in the domain: every end >= SMALLEST (with a
+    little room for the float32 evaluation of a schedule's value) and the largest at most
+    HUGE times the smallest."""
+    return all(e >= 2 * SMALLEST for e in ends) and max(ends) / min(ends) <= HUGE / 2
+
+
+def breaker(other: float) -> float | None:
+    """A representable value whose ratio to ``other`` (either way) passes HUGE: what an
+    exponential ramp between them cannot hold; None if there is none."""
+    if 0 < other <= LARGEST / HUGE / 1.01:
+        return LARGEST
+    if other >= SMALLEST * HUGE * 1.01:
+        return SMALLEST
+    return None
+
+
+def exp_ends(*names: str) -> Callable[[dict[str, Any]], list[tuple[str, Any, tuple[str, ...]]]]:
+    """Rejection cases of an exponential ramp between the parameters ``names``: an end 0
+    (or negative), and an end whose ratio to another passes HUGE."""
+
+    def invalid(kw):
+        if kw.get("shape") != "exponential":
+            return []
+        out: list[tuple[str, Any, tuple[str, ...]]] = []
+        for a in names:
+            out += [(a, 0.0, (a,)), (a, -1.0, (a,))]
+            for b in names:
+                v = breaker(kw[b]) if b != a else None
+                if v is not None:
+                    out.append((a, v, (a, b)))
+        return out
+
+    return invalid
+
+
+def divided(top: str, div: str, *more: str):
+    """Rejection cases of ``top / div [/ more]``: a divisor so small that the quotient
+    passes LARGEST, and (for an exponential shape) so large that it is below SMALLEST."""
+
+    def invalid(kw):
+        q = kw[top]
+        for m in more:
+            q = q / kw[m]
+        out = []
+        v = q / (4 * LARGEST)
+        if representable(v) and v > 0:
+            out.append((div, v, (div,)))
+        if kw.get("shape") == "exponential":
+            v = q / (SMALLEST / 4)
+            if representable(v):
+                out.append((div, v, (div,)))
+        return out
+
+    return invalid
 
 
 def logu(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -78,26 +158,29 @@ LEN = st.one_of(
 )
 """A positive length in steps, down to 1 and past 2**31."""
 SMALL_LEN = st.one_of(st.integers(1, 4), st.integers(5, 1000), st.integers(1000, 10**5))
-UNIT = st.one_of(st.sampled_from([0.0, 0.8, 0.85, 0.9, 0.95, 1.0]), st.floats(1e-6, 1.0))
+UNIT = st.one_of(st.sampled_from([0.0, 0.8, 0.85, 0.9, 0.95, 1.0]), floats(1e-6, 1.0))
 """In [0, 1] (momenta, ratios), nothing below float32's range."""
-FRAC = st.one_of(st.sampled_from([0.5, 0.1, 0.3, 0.25, 0.9]), st.floats(0.001, 0.999))
+FRAC = st.one_of(st.sampled_from([0.5, 0.1, 0.3, 0.25, 0.9]), floats(0.001, 0.999))
 RATE = st.one_of(
     st.sampled_from([0.5, 0.1, 0.999, 0.999999999, 1.0000001, 2.0]),
-    st.floats(0.01, 1.0, exclude_max=True),
-    st.floats(1.0, 1.5, exclude_min=True),
+    floats(0.01, 1.0, exclude_max=True),
+    floats(1.0, 1.5, exclude_min=True),
 )
 """A per-step or per-period factor, both sides of 1."""
 MULT = st.one_of(
     st.sampled_from([1, 2, 3, 1.5, 1.0001, 4.7267, 2.0]),
     st.integers(1, 5),
-    st.floats(1.0001, 6.0),
+    floats(1.0001, 6.0),
 )
 """period_mult: integer or float."""
 
 
-def ramp_shape(draw: Draw, a: float, b: float) -> str:
-    """A ramp shape; exponential only when both ends are positive."""
-    shapes = ["linear", "cosine", "sqrt", "1-sqrt"] + (["exponential"] if a > 0 and b > 0 else [])
+def ramp_shape(draw: Draw, *ends: float) -> str:
+    """A ramp shape; exponential only when the ends allow a geometric ramp
+    (:func:`geometric_ok`)."""
+    shapes = ["linear", "cosine", "sqrt", "1-sqrt"] + (
+        ["exponential"] if geometric_ok(*ends) else []
+    )
     return draw(st.sampled_from(shapes))
 
 
@@ -183,6 +266,10 @@ class Spec:
     """An absolute tolerance (fraction of the peak) that the contract allows on top of the
     usual one: 1e-6 for a float period_mult; 0 otherwise."""
     bounds_only: bool = False  # noise: check bounds, not values
+    invalid: Callable[[dict[str, Any]], list[tuple[str, Any, tuple[str, ...]]]] | None = None
+    """Out-of-domain combinations for the rejection test, from a valid ``kw``:
+    ``(param, value, names)``: ``kw[param] = value`` must be refused with a message naming
+    one of ``names`` (a derived value ``peak / div_factor``, an exponential ramp's ends)."""
 
     @property
     def fn(self) -> str:
@@ -412,8 +499,8 @@ def _tanh_want(kw, t):
     want=_tanh_want,
 )
 def _(d):
-    lower = d(st.one_of(st.just(-7.0), st.floats(-20, 2)))
-    upper = d(st.one_of(st.just(3.0), st.floats(lower + 0.01, lower + 25)))
+    lower = d(st.one_of(st.just(-7.0), floats(-20, 2)))
+    upper = d(st.one_of(st.just(3.0), floats(lower + 0.01, lower + 25)))
     return {"init": d(VAL), "steps": d(LEN), "end": d(VAL), "lower": lower, "upper": upper}
 
 
@@ -468,16 +555,16 @@ def _(d):
         "high": d(VAL),
         "period": d(LEN),
         "mode": d(st.sampled_from(["triangular", "triangular2", "exp_range"])),
-        "gamma": d(st.one_of(st.just(1.0), st.floats(0.9, 1.0), st.just(0.99999))),
+        "gamma": d(st.one_of(st.just(1.0), floats(0.9, 1.0), st.just(0.99999))),
         "inc_fraction": d(st.one_of(st.just(1.0), FRAC)),
     }
 
 
 def _one_cycle_up(kw) -> int:
-    """round(pct_start * steps) in float32 (documented), capped."""
+    """round(pct_start * steps), ties to even, the product as in float64 (documented),
+    capped."""
     steps = kw["steps"]
-    x = float(np.float32(kw["pct_start"]) * np.float32(steps))
-    up = min(max(int(np.rint(x)), 0), steps)
+    up = min(max(round(kw["pct_start"] * steps), 0), steps)
     cap = (steps - 1) // 2 if kw["three_phase"] else steps - 1
     return min(up, cap)
 
@@ -524,14 +611,17 @@ def _one_cycle_want(kw, t):
 )
 def _(d):
     three = d(st.booleans())
-    pct = d(st.one_of(st.sampled_from([0.0, 0.3, 0.5]), st.floats(0.0, 0.5 if three else 1.0)))
+    pct = d(st.one_of(st.sampled_from([0.0, 0.3, 0.5]), floats(0.0, 0.5 if three else 1.0)))
+    peak = d(POS)
+    div = d(st.one_of(st.just(25.0), logu(1.0, 1e6)))
+    final_div = d(st.one_of(st.just(1e4), logu(1.0, 1e6)))
     return {
-        "peak": d(POS),
+        "peak": peak,
         "steps": d(LEN),
         "pct_start": pct,
-        "div_factor": d(st.one_of(st.just(25.0), logu(1.0, 1e6))),
-        "final_div_factor": d(st.one_of(st.just(1e4), logu(1.0, 1e6))),
-        "shape": d(st.sampled_from(["cosine", "linear", "sqrt", "1-sqrt", "exponential"])),
+        "div_factor": div,
+        "final_div_factor": final_div,
+        "shape": ramp_shape(d, peak, peak / div, peak / div / final_div),
         "three_phase": three,
     }
 
@@ -767,7 +857,8 @@ def _(d):
     w = d(st.one_of(st.just(0), st.integers(0, steps - 1)))
     n = d(st.one_of(st.just(steps - w), st.just(1), st.integers(1, steps - w)))
     peak, end = d(POS), d(VAL)
-    shapes = ["1-sqrt", "linear", "cosine", "sqrt"] + (["exponential"] if end > 0 else [])
+    shapes = ["1-sqrt", "linear", "cosine", "sqrt"]
+    shapes += ["exponential"] if geometric_ok(peak, end) else []
     return {
         "peak": peak,
         "warmup": w,
@@ -809,7 +900,7 @@ def _cycle_edges(
     {
         "peak": "value",
         "period": "count",
-        "period_mult": "ge1",
+        "period_mult": "mult",
         "decay": "pos",
         "end": "value",
         "warmup": "count0",
@@ -826,7 +917,7 @@ def _(d):
         "peak": d(VAL),
         "period": d(LEN),
         "period_mult": d(MULT),
-        "decay": d(st.one_of(st.just(1.0), st.floats(0.1, 1.0), st.floats(1.0, 1.5))),
+        "decay": d(st.one_of(st.just(1.0), floats(0.1, 1.0), floats(1.0, 1.5))),
         "end": d(VAL),
         "warmup": d(st.one_of(st.just(0), SMALL_LEN, LEN)),
         "limit": d(st.one_of(st.none(), st.integers(1, 5), st.integers(1, 100))),
@@ -930,7 +1021,7 @@ def _(d):
     {
         "schedule": "schedule",
         "period": "count",
-        "period_mult": "ge1",
+        "period_mult": "mult",
         "decay": "pos",
         "limit": "opt-count",
     },
@@ -945,7 +1036,7 @@ def _(d):
         "schedule": s,
         "period": period,
         "period_mult": d(MULT),
-        "decay": d(st.one_of(st.just(1.0), st.floats(0.1, 1.0), st.floats(1.0, 1.5))),
+        "decay": d(st.one_of(st.just(1.0), floats(0.1, 1.0), floats(1.0, 1.5))),
         "limit": d(st.one_of(st.none(), st.integers(1, 5))),
     }
 
@@ -1110,7 +1201,7 @@ def _(d):
     return {
         "schedule": jaxlrs.linear(d(VAL), d(VAL), d(LEN)),  # one child kind: noise compiles slowly
         "key": d(st.integers(0, 2**31 - 1)),
-        "pct": d(st.one_of(st.just(0.67), st.floats(0.0, 0.999))),
+        "pct": d(st.one_of(st.just(0.67), floats(0.0, 0.999))),
         "kind": d(st.sampled_from(["normal", "uniform"])),
         "start": start,
         "stop": stop,
@@ -1235,7 +1326,7 @@ def _sgdr_like(peak, end, period, mult, t, decay=1.0):
 spec(
     _pt("CosineAnnealingWarmRestarts"),
     pt.CosineAnnealingWarmRestarts,
-    {"base_lr": "value", "T_0": "count", "T_mult": "count", "eta_min": "value"},
+    {"base_lr": "value", "T_0": "count", "T_mult": "count_mult", "eta_min": "value"},
     edges=lambda kw: _cycle_edges(kw["T_0"], kw["T_mult"]),
     want=lambda kw, t: _sgdr_like(kw["base_lr"], kw["eta_min"], kw["T_0"], kw["T_mult"], t),
 )(
@@ -1275,7 +1366,7 @@ def _cyclic_draw(d):
         "step_size_up": d(LEN),
         "step_size_down": d(st.one_of(st.none(), LEN)),
         "mode": d(st.sampled_from(["triangular", "triangular2", "exp_range"])),
-        "gamma": d(st.one_of(st.just(1.0), st.floats(0.9, 1.0), st.just(0.99999))),
+        "gamma": d(st.one_of(st.just(1.0), floats(0.9, 1.0), st.just(0.99999))),
     }
 
 
@@ -1361,7 +1452,7 @@ def _onecycle_draw(d):
         "max_lr": d(POS),
         "total_steps": d(st.one_of(st.integers(2, 10), LEN.filter(lambda n: n >= 2))),
         "pct_start": d(
-            st.one_of(st.sampled_from([0.3, 0.25, 0.5]), st.floats(0.0, 0.5 if three else 1.0))
+            st.one_of(st.sampled_from([0.3, 0.25, 0.5]), floats(0.0, 0.5 if three else 1.0))
         ),
         "anneal_strategy": d(st.sampled_from(["cos", "linear"])),
         "div_factor": d(st.one_of(st.just(25.0), logu(1.0, 1e6))),
@@ -1646,7 +1737,7 @@ spec(
     {
         "initial_learning_rate": "value",
         "first_decay_steps": "count",
-        "t_mul": "ge1",
+        "t_mul": "mult",
         "m_mul": "pos",
         "alpha": "value",
     },
@@ -1658,7 +1749,7 @@ spec(
         "initial_learning_rate": d(VAL),
         "first_decay_steps": d(LEN),
         "t_mul": d(MULT),
-        "m_mul": d(st.one_of(st.just(1.0), st.floats(0.1, 1.0))),
+        "m_mul": d(st.one_of(st.just(1.0), floats(0.1, 1.0))),
         "alpha": d(st.one_of(st.just(0.0), FRAC)),
     }
 )
@@ -1745,7 +1836,7 @@ spec(
     float_phase=lambda kw: 0.0 if float(2 * kw["num_cycles"]).is_integer() else 1e-7,
 )(
     lambda d: _wt_draw(
-        d, num_cycles=st.one_of(st.sampled_from([0.5, 1.0, 1.5, 3.0, 0.25]), st.floats(0.1, 5.0))
+        d, num_cycles=st.one_of(st.sampled_from([0.5, 1.0, 1.5, 3.0, 0.25]), floats(0.1, 5.0))
     )
 )
 
@@ -1754,7 +1845,10 @@ def _hard_restarts_want(kw, t):
     w, total, nc = kw["num_warmup_steps"], kw["num_training_steps"], kw["num_cycles"]
     big = max(1, total - w)
     u = np.maximum(t - w, 0).astype(np.int64)
-    m = np.mod(int(nc) * u, big).astype(F64)  # (nc p) mod 1 = m / big, exact
+    if float(nc).is_integer() and nc < 2**32:
+        m = np.mod(int(nc) * u, big).astype(F64)  # (nc p) mod 1 = m / big, exact
+    else:  # a float num_cycles (documented: positive), in float64
+        m = np.mod(nc * (u / big), 1.0) * big
     f = np.sin(0.5 * np.pi * (big - m) / big) ** 2
     f = np.where(u >= big, 0.0, f)
     return kw["peak"] * warm(t, w, f)
@@ -1763,7 +1857,7 @@ def _hard_restarts_want(kw, t):
 spec(
     _hf("get_cosine_with_hard_restarts_schedule_with_warmup"),
     hf.get_cosine_with_hard_restarts_schedule_with_warmup,
-    {**W_T, "num_cycles": "count"},
+    {**W_T, "num_cycles": "pos"},
     edges=lambda kw: (
         _wt_edges(kw)
         + [
@@ -1773,6 +1867,7 @@ spec(
         ]
     ),
     want=_hard_restarts_want,
+    float_phase=lambda kw: 0.0 if float(kw["num_cycles"]).is_integer() else 1e-7,
 )(lambda d: _wt_draw(d, num_cycles=st.one_of(st.sampled_from([1, 2, 100]), st.integers(1, 1000))))
 
 
@@ -1783,9 +1878,9 @@ def _min_lr_want(kw, t):
 
 
 def _min_lr_draw(d):
-    kw = _wt_draw(d, num_cycles=st.one_of(st.sampled_from([0.5, 1.0]), st.floats(0.1, 3.0)))
+    kw = _wt_draw(d, num_cycles=st.one_of(st.sampled_from([0.5, 1.0]), floats(0.1, 3.0)))
     if d(st.booleans()):
-        kw["min_lr"], kw["min_lr_rate"] = d(UNIT) * kw["peak"], None
+        kw["min_lr"], kw["min_lr_rate"] = product(d(UNIT) * kw["peak"]), None
     else:
         kw["min_lr"], kw["min_lr_rate"] = None, d(st.one_of(st.just(0.0), FRAC))
     return kw
@@ -1841,8 +1936,9 @@ spec(
     lambda d: (
         lambda kw: {
             **kw,
-            "lr_end": kw["peak"]
-            * d(st.one_of(st.just(0.0), st.floats(0.0, 0.999), logu(1e-9, 1e-3))),
+            "lr_end": product(
+                kw["peak"] * d(st.one_of(st.just(0.0), floats(0.0, 0.999), logu(1e-9, 1e-3)))
+            ),
         }
     )(_wt_draw(d, power=st.one_of(st.sampled_from([1.0, 2.0, 0.5]), logu(0.01, 10))))
 )
@@ -1896,7 +1992,7 @@ def _hf_wsd_draw(d):
         "warmup_type": d(st.sampled_from(["linear", "cosine", "1-sqrt"])),
         "decay_type": d(st.sampled_from(["linear", "cosine", "1-sqrt"])),
         "min_lr_ratio": d(st.one_of(st.just(0), st.just(0.0), FRAC)),
-        "num_cycles": d(st.one_of(st.just(0.5), st.floats(0.1, 2.0))),
+        "num_cycles": d(st.one_of(st.just(0.5), floats(0.1, 2.0))),
     }
 
 
@@ -1928,6 +2024,62 @@ spec(
     want=_hf_wsd_want,
     float_phase=lambda kw: 0.0 if kw["num_cycles"] == 0.5 or kw["decay_type"] != "cosine" else 1e-7,
 )(_hf_wsd_draw)
+
+
+# -- out-of-domain combinations (for the rejection test) --------------------------------------
+
+
+def _value_at(sch: jaxlrs.Schedule, step: float) -> float:
+    return float(O.oracle(sch, np.array([float(step)]))[0])
+
+
+def _one_cycle_invalid(kw, top="peak"):
+    out = divided(top, "div_factor")(kw) + divided(top, "final_div_factor", "div_factor")(kw)
+    if kw.get("shape") == "exponential":
+        out += [(top, 0.0, (top,))]
+    return out
+
+
+def _ramp_invalid(param: str, other: Callable[[dict[str, Any]], float]):
+    def invalid(kw):
+        if kw["shape"] != "exponential":
+            return []
+        v = breaker(other(kw))
+        return [(param, 0.0, (param,))] + ([(param, v, (param,))] if v is not None else [])
+
+    return invalid
+
+
+def _kcos_invalid(kw):
+    target = kw["warmup_target"] if kw["warmup_target"] is not None else kw["initial_learning_rate"]
+    v = 4 * LARGEST / target if target > 0 else math.inf
+    return [("alpha", x, ("alpha",)) for x in (v, -v) if representable(x)]
+
+
+def _min_lr_invalid(kw):
+    v = kw["peak"] * LARGEST * 4
+    return [("min_lr", v, ("min_lr",))] if kw["min_lr"] is not None and representable(v) else []
+
+
+for _name in ("lr_range",):
+    SPECS[_name].invalid = exp_ends("low", "high")
+for _name in (
+    "warmup_constant",
+    "warmup_linear",
+    "warmup_polynomial",
+    "warmup_exponential",
+    "warmup_inverse_sqrt",
+    "warmup_cosine",
+):
+    SPECS[_name].invalid = exp_ends("init", "peak")
+SPECS["wsd"].invalid = exp_ends("peak", "end")
+SPECS["one_cycle"].invalid = _one_cycle_invalid
+for _name in ("OneCycleLR", "OneCycleMomentum"):
+    SPECS[_pt(_name)].invalid = lambda kw: _one_cycle_invalid(kw, "max_lr")
+SPECS["warmup"].invalid = _ramp_invalid("init", lambda kw: _value_at(kw["schedule"], 0))
+SPECS["cooldown"].invalid = _ramp_invalid("end", lambda kw: _value_at(kw["schedule"], kw["start"]))
+SPECS[_ks("CosineDecay")].invalid = _kcos_invalid
+SPECS[_hf("get_cosine_with_min_lr_schedule_with_warmup")].invalid = _min_lr_invalid
 
 
 # -- public keyword arguments (the "_" keys are the oracle's notes, not the constructor's) --

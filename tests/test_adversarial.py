@@ -5,28 +5,38 @@ For each constructor (``tests/_adversarial.py`` holds the strategies, oracles an
 boundaries), hypothesis draws keyword arguments and the test checks:
 
 * values (``test_values``): ``s(t)`` (the packed eager path, where hyperparameters arrive
-  traced) and, for some examples, ``jax.jit(lambda t: s(t))(t)``, at dense steps (+-3)
-  around every phase boundary and end, at 0..3, 2**24 +- 1, 2**31 - 2, 2**31 - 1 and a few
-  random steps, against the documented formula in float64, with the contract's tolerance
-  (SPEC §1.5: 2e-6 relative or 1e-10 of the largest value; a float ``period_mult``
-  1e-6 of the largest value). Values never NaN, never inf unless the formula's value is
-  beyond float32;
+  traced) at dense steps (+-3) around every phase boundary and end, at 0..3, 2**24 +- 1,
+  2**31 - 2, 2**31 - 1 and a few random steps, against the documented formula in float64,
+  with the contract's tolerance (SPEC §1.5: 2e-6 relative or 1e-10 of the largest value;
+  a float ``period_mult`` 1e-6 of the largest value). Values never NaN, never inf unless
+  the formula's value is beyond float32; ``test_jit_path``: the same through
+  ``jax.jit(lambda t: s(t))(t)``;
 * gradients (``test_gradients``): ``jax.grad`` with respect to every numeric
   hyperparameter (step counts passed as floats) is finite wherever the value is;
-* rejections (``test_rejections``): an out-of-domain value for any parameter raises
-  ``ValueError``/``TypeError`` whose message starts with ``<fn>(): `` and names the
-  parameter, never another exception; where the contract allows either rejecting or
-  evaluating correctly (a length of 10**400, a value of 1e-50), an accepted input must
-  evaluate to the formula.
+* rejections (``test_rejections``): every value outside a parameter's domain (wrong type,
+  NaN, inf, out of its interval, and outside the documented representable range: nonzero
+  magnitudes below 2**-100 or above 2**127 - 2**103, step counts above that, period_mult
+  above 2**31), and the spec's out-of-domain combinations (a derived value such as
+  ``peak / div_factor`` past the range, an exponential ramp with an end <= 0 or a ratio of
+  ends past 3.4e38), set on a generated valid input, raises ``ValueError``/``TypeError``
+  whose message starts with ``<fn>(): `` and names the parameter, never another
+  exception; ``test_unusual``: an unusual in-range value (1e38, 2**-100, a count of 2**63,
+  period_mult 2**31) is refused the same way or evaluated correctly.
+
+The generated valid domain is the documented one (jaxlrs/_check.py, README "Errors that
+teach"): every number 0 or a magnitude in [2**-100, 2**127 - 2**103], exponential ramps
+only between ends whose ratio float32 holds.
 
 Every failure prints the constructor, its keyword arguments, the path and a one-line repro.
 
 Compiles dominate the cost (one per schedule structure and path), so the default run is
-small and reproducible: per constructor 5 value examples (the first also through an outer
-``jit``), 1 gradient example and 8 rejection examples, derandomized, no shrinking (about
-75 s of CPU). ``JAXLRS_ADVERSARIAL=long`` runs 500 random examples per constructor (100 for
-gradients) with shrinking, for a minimal failing case; ``JAXLRS_ADVERSARIAL_EXAMPLES=n``
-sets the count.
+small and reproducible: per constructor 3 value examples, 1 jit-path example, 1 gradient
+example, 4 rejection examples (construction only, no compile) and 1 unusual example,
+derandomized, no shrinking (about 95 s of CPU on the 2-core development machine: one
+compile per constructor and path is the floor). ``JAXLRS_ADVERSARIAL=long`` runs 500
+random examples per constructor (100 for gradients, 50 on the jit path and for unusual
+values) with shrinking, for a minimal failing case; ``JAXLRS_ADVERSARIAL_EXAMPLES=n`` sets
+the count.
 """
 
 from __future__ import annotations
@@ -49,7 +59,8 @@ F64 = np.float64
 I31 = 2**31 - 1
 F32_MAX = float(np.finfo(np.float32).max)
 LONG = os.environ.get("JAXLRS_ADVERSARIAL", "") == "long"
-EXAMPLES = int(os.environ.get("JAXLRS_ADVERSARIAL_EXAMPLES", 500 if LONG else 5))
+EXAMPLES = int(os.environ.get("JAXLRS_ADVERSARIAL_EXAMPLES", 500 if LONG else 3))
+REJECT_EXAMPLES = max(1, EXAMPLES + 1)  # each example checks every refusal (no compile)
 N_STEPS = 256  # one step-array shape: one compile per schedule structure
 
 SETTINGS = settings(
@@ -60,6 +71,7 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
     database=None,
 )
+ONCE = max(1, EXAMPLES // 10)  # tests that compile once more per example: jit path, unusual
 GRAD_SETTINGS = settings(SETTINGS, max_examples=max(1, EXAMPLES // 5))
 NAMES = sorted(A.SPECS)
 
@@ -174,9 +186,6 @@ def _compare(
     return lines
 
 
-_TURN: dict[str, int] = {}
-
-
 @pytest.mark.parametrize("name", NAMES)
 @SETTINGS
 @given(data=st.data())
@@ -194,9 +203,20 @@ def test_values(name: str, data: st.DataObject) -> None:
             f"  kwargs: {A.public(kw)!r}\n  " + repro(spec, kw, "{s}(0)")
         ) from e
     fails = compare(spec, kw, t, got, "s(t)")
-    turn = _TURN[name] = _TURN.get(name, -1) + 1
-    if turn % 10 == 0:  # compiled into an outer jit: a compile per example, so not always
-        fails += compare(spec, kw, t, jax.jit(lambda x: s(x))(t), "jax.jit(lambda t: s(t))(t)")
+    assert not fails, "\n".join(fails)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(SETTINGS, max_examples=ONCE)
+@given(data=st.data())
+def test_jit_path(name: str, data: st.DataObject) -> None:
+    """The same, compiled into an outer ``jit`` (a compile per example: fewer examples)."""
+    spec = A.SPECS[name]
+    kw = data.draw(spec.strategy(), label="kwargs")
+    extra = data.draw(st.lists(st.integers(0, I31), min_size=3, max_size=3), label="steps")
+    t = steps_for(spec, kw, extra)
+    s = spec.build(**A.public(kw))
+    fails = compare(spec, kw, t, jax.jit(lambda x: s(x))(t), "jax.jit(lambda t: s(t))(t)")
     assert not fails, "\n".join(fails)
 
 
@@ -287,82 +307,149 @@ class Raw:
 
 NAN, INF = math.nan, math.inf
 WRONG_TYPE = ["1", 1j, [1.0]]
+# outside the documented representable range (0, or a magnitude in [2**-100, 2**127 - 2**103]
+# = [7.888609e-31, 1.7014117e+38]; jaxlrs/_check.py, README "Errors that teach"): refused
+OUT = [1e39, -1e39, 2e38, -2e38, 1e-50, -1e-50, 5e-31, 1e-45, 2.2e-309, 10**400]
+OUT_POS = [1e39, 2e38, 1e-50, 5e-31, 1e-45, 2.2e-309, 10**400]
+OUT_FRAC = [1e-45, 1e-50, 5e-31, 2.2e-309]
+OUT_COUNT = [10**400, 2**128, 2**127]  # steps above 1.7014117e+38
 MUST: dict[str, list[Any]] = {
-    "value": [NAN, INF, -INF, 10**400, None, True, *WRONG_TYPE],
-    "pos": [0.0, -1.0, NAN, INF, 10**400, None, True, *WRONG_TYPE],
-    "nonneg": [-1.0, NAN, INF, 10**400, None, *WRONG_TYPE],
-    "count": [0, -1, -5, 1.5, NAN, INF, None, True, *WRONG_TYPE],
-    "count0": [-1, -5, 1.5, NAN, INF, None, True, *WRONG_TYPE],
-    "frac01": [0.0, -0.1, 1.1, NAN, INF, None, *WRONG_TYPE],
-    "frac": [-0.1, 1.1, NAN, INF, None, *WRONG_TYPE],
-    "frac_open": [0.0, 1.0, -0.1, 1.1, NAN, None, *WRONG_TYPE],
-    "frac_closed_open": [1.0, -0.1, NAN, None, *WRONG_TYPE],
-    "ge1": [0.5, 0.0, -1.0, NAN, INF, None, *WRONG_TYPE],
+    "value": [NAN, INF, -INF, *OUT, None, True, *WRONG_TYPE],
+    "pos": [0.0, -1.0, NAN, INF, *OUT_POS, None, True, *WRONG_TYPE],
+    "nonneg": [-1.0, NAN, INF, *OUT_POS, None, *WRONG_TYPE],
+    "count": [0, -1, -5, 1.5, NAN, INF, *OUT_COUNT, None, True, *WRONG_TYPE],
+    "count0": [-1, -5, 1.5, NAN, INF, *OUT_COUNT, None, True, *WRONG_TYPE],
+    "frac01": [0.0, -0.1, 1.1, NAN, INF, *OUT_FRAC, None, *WRONG_TYPE],
+    "frac": [-0.1, 1.1, NAN, INF, *OUT_FRAC, None, *WRONG_TYPE],
+    "frac_open": [0.0, 1.0, -0.1, 1.1, NAN, *OUT_FRAC, None, *WRONG_TYPE],
+    "frac_closed_open": [1.0, -0.1, NAN, *OUT_FRAC, None, *WRONG_TYPE],
+    "ge1": [0.5, 0.0, -1.0, NAN, INF, 1e39, 2e38, 10**400, None, *WRONG_TYPE],
+    # period_mult, t_mul, T_mult: at most 2**31
+    "mult": [0.5, 0.0, -1.0, NAN, INF, 2**31 + 1, 2.0**32, 1e10, 1e39, None, *WRONG_TYPE],
+    "count_mult": [0, -1, 1.5, NAN, INF, 2**31 + 1, 2**40, 10**400, None, True, *WRONG_TYPE],
     "flag": ["True", None, 1, 1.5],
     "option": ["no such option", None, 1],
-    "counts0": [[-1], [1.5], [NAN], "1", None],
-    "counts0_any": [[-1], [1.5], [NAN], "1", None],
-    "values": [NAN, INF, 10**400, "1"],  # one entry replaced (see _bad_list)
+    "counts0": [[-1], [1.5], [NAN], [10**400], [2**128], "1", None],
+    "counts0_any": [[-1], [1.5], [NAN], [10**400], "1", None],
+    "values": [NAN, INF, 10**400, 1e39, 2e38, 1e-50, 5e-31, "1"],  # one entry (_bad_list)
     "schedule": [1.0, None, "constant(1.0)"],
     "callable": [None, 1.0, "f"],
     "key": ["1", None, 1.5],
-    "operand": ["1", None, NAN, INF],
+    "operand": ["1", None, NAN, INF, 1e39, 1e-50],
 }
+# inside the range but unusual: rejected with the message format, or evaluated correctly
 EITHER: dict[str, list[Any]] = {
-    "value": [1e39, -1e39, 1e-50],
-    "pos": [1e39, 1e-50],
-    "nonneg": [1e39, 1e-50],
-    "values": [1e39],
-    "count": [10**400, 2**63, 10**20],
-    "count0": [10**400, 2**63],
-    "frac01": [1e-45, 1e-50],
-    "frac": [1e-45],
-    "frac_open": [1e-45, 1e-50],
-    "ge1": [1e39, 1 + 1e-12],
+    "value": [1e38, -1e38, 1e-30, -1e-30, 2.0**-100],
+    "pos": [1e38, 1e-30, 2.0**-100],
+    "nonneg": [1e38, 1e-30],
+    "values": [1e38, 2.0**-100],
+    "count": [2**63, 10**20, 10**38],
+    "count0": [2**63, 10**38],
+    "frac01": [1e-30, 2.0**-100],
+    "frac": [1e-30],
+    "frac_open": [1e-30, 2.0**-100],
+    "ge1": [1 + 1e-12, 1e38],
+    "mult": [1 + 1e-12, 2**31, 2.0**31],
+    "count_mult": [2**31],
 }
 
 
-def _bad_cases(spec: A.Spec) -> list[tuple[str, Any, bool]]:
-    out = []
+def _bad_cases(spec: A.Spec) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """(must, either): the (param, value) cases that must be refused, and those that may be
+    refused or must evaluate correctly."""
+    must, either = [], []
     for param, kind in spec.kinds.items():
         base = kind.removeprefix("opt-")
         for v in MUST.get(base, []):
             if v is None and kind.startswith("opt-"):
                 continue
-            out.append((param, v, True))
-        for v in EITHER.get(base, []):
-            out.append((param, v, False))
-    return out
+            must.append((param, v))
+        either += [(param, v) for v in EITHER.get(base, [])]
+    return must, either
+
+
+def short(v: Any) -> str:
+    """``repr(v)``, with an integer of more than 20 digits as ``1e+400``."""
+    if isinstance(v, list):
+        return "[" + ", ".join(map(short, v)) + "]"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**20:
+        return f"{v:.3e}" if abs(v) < 10**300 else f"1e+{len(str(abs(v))) - 1}"
+    return repr(v)
+
+
+def _with(spec: A.Spec, kw: dict[str, Any], param: str, bad: Any, data: Any) -> dict[str, Any]:
+    kw = dict(kw)
+    if spec.kinds.get(param) == "values":  # one entry of the list replaced
+        i = data.draw(st.integers(0, len(kw[param]) - 1), label=f"{param} index")
+        bad = [*kw[param][:i], bad, *kw[param][i + 1 :]]
+    kw[param] = bad
+    return kw
+
+
+def _refused(spec: A.Spec, kw: dict[str, Any], names: tuple[str, ...], head: str) -> Any:
+    """Build ``kw``: the schedule, or None after a ValueError/TypeError whose message reads
+    ``fn(): `` and names one of ``names``; raises AssertionError otherwise."""
+    try:
+        return spec.build(**A.public(kw))
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        assert msg.startswith(f"{spec.fn}(): ") and any(n in msg for n in names), (
+            f"{head}\n  message {msg[:300]!r} does not read '{spec.fn}(): {names[0]} ...'"
+        )
+        return None
+    except Exception as e:
+        raise AssertionError(
+            f"{head}\n  raised {type(e).__name__}: {str(e)[:300]} (want ValueError/TypeError)"
+        ) from e
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(SETTINGS, max_examples=max(8, EXAMPLES))
+@settings(SETTINGS, max_examples=REJECT_EXAMPLES)
 @given(data=st.data())
 def test_rejections(name: str, data: st.DataObject) -> None:
+    """Every out-of-domain value of every parameter (and the spec's out-of-domain
+    combinations: derived values, exponential ramps) is refused with the message format,
+    on a generated valid input (construction only: no compile)."""
     spec = A.SPECS[name]
-    cases = _bad_cases(spec)
-    if not cases:
+    must, _ = _bad_cases(spec)
+    kw = dict(data.draw(spec.strategy(), label="kwargs"))
+    fails = []
+    cases: list[tuple[str, Any, tuple[str, ...]]] = [(p, v, (p,)) for p, v in must]
+    cases += [(p, v, names) for p, v, names in (spec.invalid(kw) if spec.invalid else [])]
+    for param, bad, names in cases:
+        bkw = _with(spec, kw, param, bad, data)
+        head = f"{spec.name}: {param}={short(bkw[param])}\n  kwargs: {short_kw(bkw)}"
+        try:
+            s = _refused(spec, bkw, names, head)
+        except AssertionError as e:
+            fails.append(str(e))
+            continue
+        if s is not None:
+            fails.append(
+                f"{head}\n  accepted (want ValueError/TypeError)\n  " + repro(spec, bkw, "{s}")
+            )
+    assert not fails, f"{len(fails)} of {len(cases)} refusals wrong:\n" + "\n".join(fails[:6])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(SETTINGS, max_examples=ONCE)
+@given(data=st.data())
+def test_unusual(name: str, data: st.DataObject) -> None:
+    """An unusual in-range value (1e38, 2**-100, a count of 2**63, period_mult 2**31) for
+    one parameter of a generated valid input: refused with the message format, or
+    evaluated correctly (a compile per example: fewer examples)."""
+    spec = A.SPECS[name]
+    _, either = _bad_cases(spec)
+    if not either:
         return
     kw = dict(data.draw(spec.strategy(), label="kwargs"))
-    param, bad, must = data.draw(st.sampled_from(cases), label="bad")
-    if spec.kinds[param] == "values":
-        i = data.draw(st.integers(0, len(kw[param]) - 1))
-        bad = [*kw[param][:i], bad, *kw[param][i + 1 :]]
-    kw[param] = bad
-    head = f"{spec.name}: {param}={bad!r}\n  kwargs: {A.public(kw)!r}\n  " + repro(spec, kw, "{s}")
-    try:
-        s = spec.build(**A.public(kw))
-    except (ValueError, TypeError) as e:
-        msg = str(e)
-        assert msg.startswith(f"{spec.fn}(): ") and param in msg, (
-            f"{head}\n  message {msg!r} does not read '{spec.fn}(): {param} ...'"
-        )
+    param, bad = data.draw(st.sampled_from(either), label="unusual")
+    kw = _with(spec, kw, param, bad, data)
+    head = f"{spec.name}: {param}={short(kw[param])}\n  kwargs: {short_kw(kw)}\n  "
+    head += repro(spec, kw, "{s}")
+    s = _refused(spec, kw, (param,), head)
+    if s is None:
         return
-    except Exception as e:
-        raise AssertionError(
-            f"{head}\n  raised {type(e).__name__}: {e} (want ValueError/TypeError)"
-        ) from e
-    assert not must, f"{head}\n  accepted (want ValueError/TypeError)"
     t = steps_for(spec, kw, [])
     try:
         got = s(t)
@@ -371,14 +458,15 @@ def test_rejections(name: str, data: st.DataObject) -> None:
             f"{head}\n  accepted, then the call raised {type(e).__name__}: {e}"
         ) from e
     try:
-        want = oracle(spec, kw, t)
+        oracle(spec, kw, t)
     except Exception:  # the oracle cannot evaluate it either: the value must still be finite
         assert np.all(np.isfinite(np.asarray(got))), f"{head}\n  accepted, then non-finite values"
         return
-    beyond = np.abs(want) > F32_MAX
-    assert not beyond.any(), (
-        f"{head}\n  accepted, but the schedule's value {want[beyond][0]!r} (step "
-        f"{int(t[beyond][0])}) is beyond float32: got {np.asarray(got)[beyond][0]!r}; reject it"
-    )
+    # an in-range input whose value grows past float32 (gamma=1e38) may give inf there, as
+    # in test_values, never NaN (compare checks both)
     fails = compare(spec, kw, t, got, "s(t)")
-    assert not fails, f"accepted {param}={bad!r}, but:\n" + "\n".join(fails)
+    assert not fails, f"accepted {param}={short(bad)}, but:\n" + "\n".join(fails)
+
+
+def short_kw(kw: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k!r}: {short(v)}" for k, v in A.public(kw).items()) + "}"
