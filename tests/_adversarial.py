@@ -330,11 +330,39 @@ def _(d):
     return {"init": d(VAL), "end": d(VAL), "steps": d(LEN)}
 
 
+def mix(a: float, b: float, g: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """``a g + b (1 - g)`` with ``rest = 1 - g`` computed apart: exact at both ends (``b + (a -
+    b) g`` loses ``b (1 - g)`` when ``b`` is large and ``g`` close to 1, e.g. an increasing
+    curve near its start)."""
+    return a * g + b * rest
+
+
+def _polynomial_want(kw, t):
+    done, left = progress(t, 0, kw["steps"])
+    p = kw["power"]
+    with np.errstate(divide="ignore"):
+        rest = -np.expm1(p * np.log1p(-done))  # 1 - left**p
+    return mix(kw["init"], kw["end"], left**p, rest)
+
+
+def _cosine_want(kw, t):
+    done, left = progress(t, 0, kw["steps"])
+    k, e = kw["k"], kw["exponent"]
+    with np.errstate(divide="ignore"):
+        rest = left if k == 1 else -np.expm1(k * np.log1p(-left))  # 1 - done**k
+        lead = done**k  # 1 - rest
+        # hcos(rest)**e and 1 - hcos(rest)**e, where 1 - hcos(rest) = hcos(lead)
+        g = hcos(rest) ** e
+        g_rest = hcos(lead) if e == 1 else -np.expm1(e * np.log1p(-hcos(lead)))
+    return mix(kw["init"], kw["end"], g, g_rest)
+
+
 @spec(
     "polynomial",
     jaxlrs.polynomial,
     {"init": "value", "end": "value", "steps": "count", "power": "pos"},
     edges=lambda kw: [kw["steps"]],
+    want=_polynomial_want,
 )
 def _(d):
     power = d(st.one_of(st.sampled_from([1.0, 2.0, 0.5]), logu(0.01, 10.0)))
@@ -346,6 +374,7 @@ def _(d):
     jaxlrs.cosine,
     {"init": "value", "steps": "count", "end": "value", "exponent": "pos", "k": "pos"},
     edges=lambda kw: [kw["steps"]],
+    want=_cosine_want,
 )
 def _(d):
     return {
