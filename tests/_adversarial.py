@@ -613,12 +613,14 @@ def _one_cycle_want(kw, t):
     else:
         phases = [(0, up, initial, peak), (up, steps - up, peak, final)]
     out = np.full(t.shape, final)
-    for start, length, a, b in reversed(phases):
+    for k, (start, length, a, b) in reversed(list(enumerate(phases))):
         if length <= 0:
             continue
         done, left = progress(t, start, length)
         sel = (t >= start) & (t < start + length)
-        out = np.where(sel, blend(shape, a, b, done, left), out)
+        # a falling phase runs the shape backwards in time, as cooldown does (_cyclic.py)
+        ramp = blend(shape, a, b, done, left) if k == 0 else blend(shape, b, a, left, done)
+        out = np.where(sel, ramp, out)
     # phases are half-open [start, start + length); earlier ones never overlap later ones
     return out
 
