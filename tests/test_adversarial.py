@@ -32,11 +32,11 @@ Every failure prints the constructor, its keyword arguments, the path and a one-
 Compiles dominate the cost (one per schedule structure and path), so the default run is
 small and reproducible: per constructor 3 value examples, 1 jit-path example, 1 gradient
 example, 4 rejection examples (construction only, no compile) and 1 unusual example,
-derandomized, no shrinking (about 95 s of CPU on the 2-core development machine: one
-compile per constructor and path is the floor). ``JAXLRS_ADVERSARIAL=long`` runs 500
-random examples per constructor (100 for gradients, 50 on the jit path and for unusual
-values) with shrinking, for a minimal failing case; ``JAXLRS_ADVERSARIAL_EXAMPLES=n`` sets
-the count.
+derandomized, no shrinking (about 80 s of CPU, 70 s wall, on the 2-core development
+machine: XLA compiles, one per constructor, path and structure, are nearly all of it).
+``JAXLRS_ADVERSARIAL=long`` runs 500 random examples per constructor (100 for gradients, 50
+on the jit path and for unusual values) with shrinking, for a minimal failing case;
+``JAXLRS_ADVERSARIAL_EXAMPLES=n`` sets the count.
 """
 
 from __future__ import annotations
