@@ -70,17 +70,12 @@ def join(schedules: list[Schedule], boundaries: list[int]) -> Schedule:
 
 
 def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -> Array:
-    steps = count(steps)
+    steps = _time.exact_count(steps)  # exact also beyond int32 (unsigned)
     target = schedule._apply(Time(jnp.zeros((), index_dtype())))
     done, left = _time.ramp(time, steps)
     ramp = blend(shape, value(init), target, done, left)
     after = schedule._apply(_time.minus(time, steps))
-    warming = (
-        _time.whole(time) < steps
-        if time.exact and _time.is_int(steps)
-        else (_time.to_float(time) < steps.astype(float_dtype()))
-    )
-    return jnp.where(warming, ramp, after)
+    return jnp.where(_time.before(time, steps), ramp, after)
 
 
 def _check_shape(
@@ -159,17 +154,13 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
 def _cooldown(
     time: Time, schedule: Schedule, start: Any, steps: Any, end: Any, shape: str
 ) -> Array:
-    start, steps = count(start), count(steps)
+    start, steps = _time.exact_count(start), _time.exact_count(steps)  # unsigned beyond int32
     before = schedule._apply(_time.minus(time, 0, start))
-    source = schedule._apply(Time(start))
+    source = schedule._apply(Time(_time.count(start)))
     local = _time.minus(time, start)
     done, left = _time.ramp(local, steps)
     cool = blend(shape, value(end), source, left, done)
-    if time.exact and _time.is_int(start):
-        cooling = _time.whole(time) >= start
-    else:
-        cooling = _time.to_float(time) >= start.astype(float_dtype())
-    return jnp.where(cooling, cool, before)
+    return jnp.where(_time.before(time, start), before, cool)
 
 
 @register(_cooldown)

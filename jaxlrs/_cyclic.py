@@ -61,7 +61,8 @@ def _cyclic(
 ) -> Array:
     q = _time.floordiv(time, period)
     if time.exact:
-        local = _time.minus(time, q * count(period))
+        p = _time.exact_count(period)  # unsigned beyond int32 (then q = 0)
+        local = _time.minus(time, q.astype(p.dtype) * p)
     else:
         p = count(period).astype(float_dtype())
         local = Time(jnp.clip(_time.to_float(time) - q * p, 0, p))

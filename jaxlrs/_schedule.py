@@ -120,10 +120,18 @@ def _unleaf(v: Any) -> Any:
     return v
 
 
+def _unsigned_max() -> int:
+    return int(np.iinfo(_time.unsigned()).max)
+
+
 def _widen(v: Any) -> Any:
-    """For the packed eager path: Python ints beyond the index dtype as floats (they
-    travel as floats there, with their float64 correction, never an OverflowError)."""
+    """For the packed eager path: a Python int beyond the index dtype as an unsigned
+    0-d array when the unsigned type of the same width holds it (``2**31`` to
+    ``2**32 - 1`` with x64 off: step counts stay exact, see ``_time.exact_count``), else
+    as a float (with its float64 correction; never an OverflowError)."""
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > _time.index_max():
+        if 0 < v <= _unsigned_max():
+            return np.asarray(v, _time.unsigned())
         return float(v)
     return v
 
@@ -132,15 +140,21 @@ def _collapse(v: Any) -> Any:
     """``v`` with every list of numbers (knots, boundaries, milestones) as ONE array, for
     the packed eager path: 10,000 knots are then one jit argument and one constant rather
     than 10,000 (compile time would grow with the number of knots). float64/int64 keep the
-    exact values; JAX narrows them at the jit boundary. Scalar ints beyond the index dtype
-    become floats (see ``_widen``)."""
+    exact values; JAX narrows them at the jit boundary. A list of non-negative ints with
+    one above the index dtype is unsigned when the unsigned type holds them all (as
+    ``_time.counts`` makes it), else float64. Scalar ints beyond the index dtype: see
+    ``_widen``."""
     if isinstance(v, Schedule):
         args = {k: _collapse(x) for k, x in v._args.items()}
         return Schedule(v._name, args, static=v._static)
     if isinstance(v, tuple):
         if v and all(_is_number(x) for x in v):
-            fits = all(isinstance(x, int) for x in v) and max(map(abs, v)) <= _time.index_max()
-            return np.asarray(v, np.int64 if fits else np.float64)
+            ints = all(isinstance(x, int) for x in v)
+            if ints and max(map(abs, v)) <= _time.index_max():
+                return np.asarray(v, np.int64)
+            if ints and min(v) >= 0 and max(v) <= _unsigned_max():
+                return np.asarray(v, _time.unsigned())
+            return np.asarray(v, np.float64)
         return tuple(_collapse(x) for x in v)
     return _widen(v)
 

@@ -11,6 +11,17 @@ drifts with float rounding at large steps (see SPEC §1.5).
 Products such as ``length * d`` are formed in the unsigned type of the same width, which
 holds twice the largest step; when even that would overflow, the length is so much larger
 than any step that the float formula is accurate, and it is used instead.
+
+A step count above the index maximum (a Python int from ``2**31`` with x64 off) cannot be
+an index integer. :func:`exact_count` keeps it exact as an unsigned integer up to the
+unsigned maximum (``2**32 - 1``), and ``ramp``, ``minus``, ``floordiv``, ``count_le`` and
+``before`` compare and subtract it in the unsigned type (a step is never above the index
+maximum, so the result of ``t - offset`` fits the index dtype again). Beyond that it is a
+float, more than twice any step: float precision of the remaining count ``T - t`` is then
+enough, and it is formed as ``(T - 2**31) + (2**31 - t)`` so that the step itself is never
+rounded (float32 rounds ``2**31 - 1`` up to ``2**31``). :func:`count` keeps returning a
+float for such counts (and for unsigned arrays), so that callers mixing counts in their
+own arithmetic never wrap around.
 """
 
 from __future__ import annotations
@@ -64,13 +75,41 @@ def value(x: Any) -> Array:
 
 def count(x: Any) -> Array:
     """A step-count hyperparameter: an index-dtype integer, or a float when it is a float
-    or too large for the index dtype."""
+    or too large for the index dtype (a Python int, or an unsigned array, whose values
+    could pass the index maximum: a float never wraps around).
+
+    The functions below (``ramp``, ``minus``, ``floordiv``, ``count_le``) take the count
+    as it was given and keep it exact with :func:`exact_count`; ``count`` is for callers
+    that do their own arithmetic on it."""
     if isinstance(x, int):
         if abs(x) <= index_max():
             return jnp.asarray(x, index_dtype())
         return jnp.asarray(float(x), float_dtype())
     x = jnp.asarray(x)
+    if _is_unsigned(x):
+        return x.astype(float_dtype())
     return x.astype(index_dtype()) if is_int(x) else x.astype(float_dtype())
+
+
+def _is_unsigned(x: Any) -> bool:
+    return bool(jnp.issubdtype(jnp.result_type(x), jnp.unsignedinteger))
+
+
+def exact_count(x: Any) -> Array:
+    """A step count kept exact where it can be: as :func:`count`, except that a Python int
+    above the index maximum that the unsigned type of the same width holds (``2**31`` to
+    ``2**32 - 1`` with x64 off) becomes an unsigned integer, and an unsigned array stays
+    unsigned. (Above that, a count is more than twice any step, so the float that
+    :func:`count` gives is within float precision of every remaining count.)
+
+    The packed eager path (``_schedule``) hands such ints in as unsigned arrays too."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        if index_max() < x <= _max_of(unsigned()):
+            return jnp.asarray(x, unsigned())
+        return count(x)
+    if not isinstance(x, (float, complex)) and _is_unsigned(x):
+        return jnp.asarray(x).astype(unsigned())
+    return count(x)
 
 
 # -- powers with the hyperparameter's full precision ------------------------------------------
@@ -128,11 +167,17 @@ def power(base: Any, e: Array) -> Array:
 
 def counts(xs: Any) -> Array:
     """Step counts (a tuple, or a 1-D array) as one 1-D array of a common dtype: index
-    integers, or floats when any of them is a float or too large for the index dtype."""
+    integers; unsigned integers when one of them is above the index maximum and all fit
+    the unsigned type (every boundary stays exact: the packed eager path hands such lists
+    in as unsigned arrays too); floats otherwise (any of them a float, or one beyond the
+    unsigned type: ``2**32`` with x64 off)."""
     if not isinstance(xs, tuple):
-        return count(xs)
-    arrs = [count(x) for x in xs]
-    if not all(is_int(a) for a in arrs):
+        return exact_count(xs)
+    arrs = [exact_count(x) for x in xs]
+    if all(is_int(a) for a in arrs):
+        if any(_is_unsigned(a) for a in arrs):
+            arrs = [a.astype(unsigned()) for a in arrs]  # every one is >= 0 (validated)
+    else:
         arrs = [a.astype(float_dtype()) for a in arrs]
     return jnp.stack(arrs)
 
@@ -172,35 +217,83 @@ def _scaled(length: Array, d: Array) -> tuple[Array, Array]:
     return length.astype(u) * d.astype(u), ~big
 
 
-def _float_ramp(t: Array, length: Array) -> tuple[Array, Array]:
-    length = jnp.where(length > 0, length, jnp.ones_like(length))
-    c = jnp.clip(t, 0, length)
-    return c / length, (length - c) / length
+def _top() -> float:
+    """The index maximum plus one (``2**31``), exact in the float dtype: above every step."""
+    return float(index_max()) + 1.0
+
+
+def _parts(time: Time) -> tuple[Array, Array]:
+    """The exact step as ``q + r``: its integer part and its fraction in ``[0, 1)``."""
+    q = whole(time)
+    if time.d is None:
+        return q, jnp.zeros((), float_dtype())
+    f = float_dtype()
+    r = time.n.astype(unsigned()) % time.d
+    return q, r.astype(f) / time.d.astype(f)
+
+
+def _float_ramp(time: Time, length: Array) -> tuple[Array, Array]:
+    """``ramp`` for a float ``length`` (traced, or a count beyond the unsigned type).
+
+    For an exact step and a length beyond every step (``length >= 2**31`` with x64 off)
+    the remaining count is ``(length - 2**31) + (2**31 - q) - r`` for the step ``q + r``:
+    each part exact or rounded once, never the step itself (float32 rounds ``2**31 - 1``
+    up to ``2**31``)."""
+    t = to_float(time)
+    pos = length > 0
+    lng = jnp.where(pos, length, jnp.ones_like(length))
+    c = jnp.clip(t, 0, lng)
+    done, left = c / lng, (lng - c) / lng
+    if time.exact:
+        q, r = _parts(time)
+        top = _top()
+        far = lng >= top
+        rest = (jnp.where(far, lng, top) - top) + ((index_max() - q).astype(t.dtype) + 1) - r
+        left = jnp.where(far, rest / lng, left)
+    # A zero-length phase (possible only when traced) is finished.
+    return jnp.where(pos, done, 1.0), jnp.where(pos, left, 0.0)
+
+
+def _alike(n: Array, length: Array) -> tuple[Array, Array]:
+    """A step ``n >= 0`` and an integer ``length`` in one integer type: the unsigned one
+    when ``length`` is unsigned (a count above the index maximum)."""
+    if _is_unsigned(length):
+        return n.astype(length.dtype), length
+    return n, length
 
 
 def ramp(time: Time, length: Any) -> tuple[Array, Array]:
     """Progress through a phase of ``length`` steps that starts at 0.
 
     Returns ``(done, left)``: ``min(t, length) / length`` and ``1 - done``, each computed
-    from exact integers so that both stay accurate to the last step. A zero ``length``
-    (possible only when traced) gives finite values; callers select them away.
+    from exact integers so that both stay accurate to the last step, also for a length
+    above the index maximum (an unsigned count, see :func:`exact_count`; a float one
+    forms ``length - t`` without rounding the step). A phase of length 0 (possible only
+    when traced) is finished: ``(1, 0)``.
     """
-    length = count(length)
+    positive = isinstance(length, int) and length > 0  # known: no select for length 0
+    length = exact_count(length)
     f = float_dtype()
     if not (time.exact and is_int(length)):
-        return _float_ramp(to_float(time), length.astype(f))
+        return _float_ramp(time, length.astype(f))
     if time.d is None:
-        lng = jnp.maximum(length, 1)
-        c = jnp.minimum(time.n, lng)
-        return c.astype(f) / lng.astype(f), (lng - c).astype(f) / lng.astype(f)
-    total, ok = _scaled(length, time.d)
-    total = jnp.maximum(total, 1)
-    n = time.n.astype(total.dtype)
-    c = jnp.minimum(n, total)
-    done = c.astype(f) / total.astype(f)
-    left = (total - c).astype(f) / total.astype(f)
-    fdone, fleft = _float_ramp(to_float(time), length.astype(f))
-    return jnp.where(ok, done, fdone), jnp.where(ok, left, fleft)
+        n, lng = _alike(time.n, length)
+        lng = jnp.maximum(lng, 1)
+        c = jnp.minimum(n, lng)
+        done, left = c.astype(f) / lng.astype(f), (lng - c).astype(f) / lng.astype(f)
+    else:
+        total, ok = _scaled(length, time.d)
+        total = jnp.maximum(total, 1)
+        n = time.n.astype(total.dtype)
+        c = jnp.minimum(n, total)
+        done = c.astype(f) / total.astype(f)
+        left = (total - c).astype(f) / total.astype(f)
+        fdone, fleft = _float_ramp(time, length.astype(f))
+        done, left = jnp.where(ok, done, fdone), jnp.where(ok, left, fleft)
+    if positive:
+        return done, left
+    pos = length > 0
+    return jnp.where(pos, done, 1.0), jnp.where(pos, left, 0.0)
 
 
 def div(n: Array, length: Array) -> Array:
@@ -215,13 +308,17 @@ def div(n: Array, length: Array) -> Array:
 
 
 def floordiv(time: Time, length: Any) -> Array:
-    """``floor(t / length)``: an exact integer for integer steps, else a float floor."""
-    length = count(length)
+    """``floor(t / length)``: an exact integer for integer steps, else a float floor (0
+    for an exact step and a float length beyond every step)."""
+    length = exact_count(length)
     if not (time.exact and is_int(length)):
-        return jnp.floor(to_float(time) / length.astype(float_dtype()))
+        f = float_dtype()
+        q = jnp.floor(to_float(time) / length.astype(f))
+        return jnp.where(length.astype(f) >= _top(), 0.0, q) if time.exact else q
     lng = jnp.maximum(length, 1)
     if time.d is None:
-        return div(time.n, lng)
+        n, lng = _alike(time.n, lng)
+        return div(n, lng).astype(time.n.dtype)
     q = (time.n.astype(unsigned()) // time.d) // lng.astype(unsigned())
     return q.astype(index_dtype())
 
@@ -237,39 +334,64 @@ def count_le(time: Time, boundaries: Array) -> Array:
     """How many of the sorted ``boundaries`` are ``<= t`` (a binary search, O(log n)).
 
     For integer boundaries and a step ``n / d``, ``b <= n / d`` exactly when
-    ``b <= floor(n / d)``, so the search runs on exact integers.
+    ``b <= floor(n / d)``, so the search runs on exact integers (unsigned ones for
+    boundaries above the index maximum). Float boundaries at or above ``2**31`` (x64
+    off) never count for an exact step, which float32 could round up to them.
     """
     b = boundaries
     if time.exact and is_int(b):
-        key = whole(time)
+        key, b = _alike(whole(time), b)
     else:
         key, b = to_float(time), b.astype(float_dtype())
+        if time.exact:
+            b = jnp.where(b >= _top(), jnp.inf, b)
     return jnp.searchsorted(b, key, side="right", method="scan").astype(index_dtype())
+
+
+def before(time: Time, steps: Any) -> Array:
+    """``t < steps`` for a step count ``steps``, exactly for an exact step (also for a count
+    above the index maximum, which float32 would round onto the step)."""
+    steps = exact_count(steps)
+    if time.exact and is_int(steps):
+        key, steps = _alike(whole(time), steps)
+        return key < steps
+    f = float_dtype()
+    less = to_float(time) < steps.astype(f)
+    return (steps.astype(f) >= _top()) | less if time.exact else less
 
 
 def minus(time: Time, offset: Any, length: Any = None) -> Time:
     """The local time ``t - offset`` inside a phase that starts at ``offset``, clamped at 0
     and, when ``length`` is given, at ``length`` (so a phase never sees steps far outside
-    itself, which keeps unselected branches finite)."""
-    offset = count(offset)
-    if not (time.exact and is_int(offset) and (length is None or is_int(count(length)))):
+    itself, which keeps unselected branches finite). Integer offsets and lengths above
+    the index maximum (unsigned, see :func:`exact_count`) keep the local time exact."""
+    offset = exact_count(offset)
+    lng = None if length is None else exact_count(length)
+    if not (time.exact and is_int(offset) and (lng is None or is_int(lng))):
         t = to_float(time) - offset.astype(float_dtype())
         t = jnp.maximum(t, 0)
-        if length is not None:
-            t = jnp.minimum(t, count(length).astype(float_dtype()))
+        if lng is not None:
+            t = jnp.minimum(t, lng.astype(float_dtype()))
         return Time(t)
     if time.d is None:
+        if _is_unsigned(offset) or (lng is not None and _is_unsigned(lng)):
+            u = unsigned()
+            n, off = time.n.astype(u), jnp.maximum(offset, 0).astype(u)
+            t = jnp.where(n >= off, n - off, jnp.zeros((), u))
+            if lng is not None:
+                t = jnp.minimum(t, jnp.maximum(lng, 0).astype(u))
+            return Time(t.astype(index_dtype()))  # at most the step: fits
         t = jnp.maximum(time.n - offset, 0)
-        if length is not None:
-            t = jnp.minimum(t, jnp.maximum(count(length), 0))
+        if lng is not None:
+            t = jnp.minimum(t, jnp.maximum(lng, 0))
         return Time(t)
     u = unsigned()
     off, ok = _scaled(jnp.maximum(offset, 0), time.d)
     n = time.n.astype(u)
     t = jnp.where(ok & (n >= off), n - off, jnp.zeros((), u))
-    if length is not None:
-        lng, lok = _scaled(jnp.maximum(count(length), 0), time.d)
-        t = jnp.where(lok, jnp.minimum(t, lng), t)
+    if lng is not None:
+        ln, lok = _scaled(jnp.maximum(lng, 0), time.d)
+        t = jnp.where(lok, jnp.minimum(t, ln), t)
     return Time(t.astype(index_dtype()), time.d)
 
 

@@ -29,25 +29,22 @@ Array = jax.Array
 
 
 def counts(*xs: Any) -> list[Array]:
-    """Step counts of one kind: all integers, or all floats when any is a float."""
-    cs = [count(x) for x in xs]
+    """Step counts of one kind: all integers (unsigned when one is above the index maximum,
+    so that their differences stay exact), or all floats when any is a float."""
+    cs = [_time.exact_count(x) for x in xs]
     if all(is_int(c) for c in cs):
-        return cs
+        return [c.astype(_time.unsigned()) for c in cs] if any(map(_time._is_unsigned, cs)) else cs
     return [c.astype(float_dtype()) for c in cs]
 
 
-def _before(time: Time, steps: Array) -> Array:
-    """``t < steps``, exactly for integer steps."""
-    if time.exact and is_int(steps):
-        return _time.whole(time) < steps
-    return _time.to_float(time) < steps.astype(float_dtype())
+_before = _time.before
 
 
 def _ramp_then(
     time: Time, peak: Any, warmup: Any, init: Any, shape: str, after: Callable[[Time], Array]
 ) -> Array:
     """A warmup from ``init`` to ``peak`` over ``warmup`` steps, then ``after(t - warmup)``."""
-    steps = count(warmup)
+    steps = _time.exact_count(warmup)
     done, left = _time.ramp(time, steps)
     rise = blend(shape, value(init), value(peak), done, left)
     return jnp.where(_before(time, steps), rise, after(_time.minus(time, steps)))
