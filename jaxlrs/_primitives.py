@@ -227,14 +227,15 @@ _SPLIT = 1 << 16  # integer exponents from here on are split into float-exact pa
 
 
 @functools.cache
-def _ranges(dtype: Any) -> tuple[float, float, float]:
+def _ranges(dtype: Any) -> tuple[float, float, float, float]:
     """For the float dtype: the largest ``|log factor|`` taken in one pow, in two halves,
     and beyond which ``scale * factor`` is out of range for every representable nonzero
-    ``scale`` (|log| of the largest float plus twice |log| of the smallest subnormal)."""
+    ``scale`` (|log| of the largest float plus twice |log| of the smallest subnormal), and
+    |log| of the largest float."""
     fi = np.finfo(dtype)
     log_max = math.log(float(fi.max))
     log_tiny = -math.log(float(fi.smallest_subnormal))
-    return 0.72 * log_max, 1.7 * log_max, 2 * log_tiny + 0.45 * log_max
+    return 0.72 * log_max, 1.7 * log_max, 2 * log_tiny + 0.45 * log_max, log_max
 
 
 def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
@@ -256,7 +257,8 @@ def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
       between ``scale`` and the result, so it overflows (to inf) or underflows (to 0) only
       where the value itself does. Where ``|log F|`` exceeds what any nonzero ``scale`` can
       bring back into range, the value is ``+-inf`` or 0, and 0 for a zero ``scale``
-      (never ``0 * inf``). Every branch stays finite, so gradients are never NaN.
+      (never ``0 * inf``; its gradient there is 0, not the overflowing ``F``). Every
+      branch stays finite, so gradients are never NaN where the value is finite.
     """
     f = _time.float_dtype()
     b = value(base)
@@ -270,7 +272,9 @@ def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
         lo = jnp.where(big, low, 0).astype(f)
         if frac is not None:
             hi, lo = jnp.where(big, hi, hi + frac), jnp.where(big, lo + frac, 0.0)
-        x = lo * lb
+        # (where: below 2**16 the term is 0 and carries no gradient, so a huge cotangent of
+        # a value near float32's largest never meets lo = 0 as inf * 0)
+        x = jnp.where(big, lo * lb, 0.0)
         total = hi + lo
     else:
         hi = q if frac is None else q + frac
@@ -278,7 +282,7 @@ def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
         total = hi
     if c is not None:
         x = x + total * jnp.asarray(c, f)
-    one_pow, two_pows, beyond = _ranges(f)
+    one_pow, two_pows, beyond, log_max = _ranges(f)
     y = hi * lb
     log_f = y + x  # log F, to float precision: decides only which branch
     within = jnp.abs(log_f) <= beyond
@@ -297,7 +301,10 @@ def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
     zero = jnp.zeros((), f)
     inf = jnp.asarray(np.inf, f)
     past = jnp.where(log_f > 0, jnp.where(s > 0, inf, jnp.where(s < 0, -inf, zero)), zero)
-    return jnp.where(within, out, jax.lax.stop_gradient(past))
+    # A zero scale times a factor that alone overflows is 0 without a gradient (the
+    # derivative in the scale, F, would be inf and turn into 0 * inf upstream).
+    use = within & ~((s == 0) & (log_f > log_max))
+    return jnp.where(use, out, jax.lax.stop_gradient(past))
 
 
 def _decays(base: Any) -> Array:
