@@ -12,6 +12,7 @@ import numpy as np
 from . import _check as check
 from . import _time
 from ._curves import SHAPES, blend
+from ._primitives import times_power
 from ._schedule import Schedule, _format_value, register
 from ._time import Time, count, float_dtype, index_dtype, value
 
@@ -406,7 +407,6 @@ def _cycle(
     time: Time, schedule: Schedule, period: Any, period_mult: Any, decay: Any, limit: Any
 ) -> Array:
     period = count(period)
-    f = float_dtype()
     i, local, ok, rough = locate(time, period, period_mult)
 
     def body(local: Time) -> Array:
@@ -421,7 +421,9 @@ def _cycle(
         i = jnp.minimum(i, (count(limit) - 1).astype(i.dtype))
     if isinstance(decay, (int, float)) and decay == 1:
         return v
-    return v * _time.power(decay, i.astype(f))
+    # v * decay**i formed so that a growth (decay > 1) overflows only where the value does
+    # and a 0 value stays 0 (never 0 * inf).
+    return times_power(v, decay, (i, None))
 
 
 @register(_cycle)

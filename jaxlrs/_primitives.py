@@ -5,10 +5,13 @@ Every primitive holds its last value after its ``steps`` unless stated otherwise
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _check as check
 from . import _time
@@ -223,9 +226,22 @@ def _as_float(e: tuple[Array, Array | None]) -> Array:
 _SPLIT = 1 << 16  # integer exponents from here on are split into float-exact parts
 
 
+@functools.cache
+def _ranges(dtype: Any) -> tuple[float, float, float, float]:
+    """For the float dtype: the largest ``|log factor|`` taken in one pow, in two halves,
+    and beyond which ``scale * factor`` is out of range for every representable nonzero
+    ``scale`` (|log| of the largest float plus twice |log| of the smallest subnormal), and
+    |log| of the largest float."""
+    fi = np.finfo(dtype)
+    log_max = math.log(float(fi.max))
+    log_tiny = -math.log(float(fi.smallest_subnormal))
+    return 0.72 * log_max, 1.7 * log_max, 2 * log_tiny + 0.45 * log_max, log_max
+
+
 def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
-    """``scale * base**e`` for a positive hyperparameter ``base`` and an exponent
-    ``e = (q, frac)`` from :func:`_exponent`.
+    """``scale * base**e`` for a positive hyperparameter ``base``, an exponent
+    ``e = (q, frac)`` from :func:`_exponent` and a ``scale`` (a hyperparameter, or a value
+    per element).
 
     * The bits float32 dropped from ``base`` come back as ``exp(e * correction)``
       (``_time.power``).
@@ -234,14 +250,19 @@ def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
       up to 64 beyond 2**30, a relative error of ``64 * log(base)`` in the value (2e-6
       for a growth by 30 decades); ``base**q_lo`` is then ``exp(q_lo * log(base))``, an
       exponent that is tiny wherever the value is representable.
-    * ``base**e`` alone may pass float32's range where the product does not
+    * The factor ``F = base**e`` alone may pass float32's range where the product does not
       (``1e-6 * 1.0000001**750782387 = 4e26``, while float32's 1.00000012 to that power is
-      8e38): where ``|q_hi * log(base)| > 64`` the value is formed as
-      ``((scale * small) * base**(q_hi/2)) * base**(q_hi/2)``, each product between the
-      start and the result.
+      8e38; ``1e-45 * 2**200``): where ``|log F|`` is large the value is formed as
+      ``scale * r * r * ...`` with ``r`` the 2nd or 8th root of ``F``, each partial product
+      between ``scale`` and the result, so it overflows (to inf) or underflows (to 0) only
+      where the value itself does. Where ``|log F|`` exceeds what any nonzero ``scale`` can
+      bring back into range, the value is ``+-inf`` or 0, and 0 for a zero ``scale``
+      (never ``0 * inf``; its gradient there is 0, not the overflowing ``F``). Every
+      branch stays finite, so gradients are never NaN where the value is finite.
     """
     f = _time.float_dtype()
     b = value(base)
+    lb = jnp.log(b)
     c = _time._correction(base)
     q, frac = e
     if _time.is_int(q):
@@ -251,7 +272,9 @@ def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
         lo = jnp.where(big, low, 0).astype(f)
         if frac is not None:
             hi, lo = jnp.where(big, hi, hi + frac), jnp.where(big, lo + frac, 0.0)
-        x = lo * jnp.log(b)
+        # (where: below 2**16 the term is 0 and carries no gradient, so a huge cotangent of
+        # a value near float32's largest never meets lo = 0 as inf * 0)
+        x = jnp.where(big, lo * lb, 0.0)
         total = hi + lo
     else:
         hi = q if frac is None else q + frac
@@ -259,12 +282,29 @@ def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
         total = hi
     if c is not None:
         x = x + total * jnp.asarray(c, f)
-    start = value(scale) * jnp.exp(x)
-    # Halve the exponent only where base**hi could leave the float range (|log| > 64):
-    # elsewhere one pow keeps exact powers exact (0.5**1 is 0.5, not 0.7071068**2).
-    far = jnp.abs(hi * jnp.log(b)) > 64
-    p = b ** jnp.where(far, 0.5 * hi, hi)  # XLA's pow (~6e-8)
-    return jnp.where(far, (start * p) * p, start * p)
+    one_pow, two_pows, beyond, log_max = _ranges(f)
+    y = hi * lb
+    log_f = y + x  # log F, to float precision: decides only which branch
+    within = jnp.abs(log_f) <= beyond
+    near = (jnp.abs(y) <= one_pow) & (jnp.abs(x) <= 16)
+    halves = ~near & (jnp.abs(y) <= two_pows) & (jnp.abs(x) <= 16)
+    eighths = within & ~near & ~halves
+    # One pow and one exp per element: r = F**k with k = 1, 1/2 or 1/8 (exact scalings of
+    # the exponent, so exact powers stay exact where k = 1/2: 0.5**100 is 2**-50 squared).
+    k = jnp.where(near, 1.0, jnp.where(halves, 0.5, 0.125))
+    r = b ** jnp.where(within, hi * k, 0.0) * jnp.exp(jnp.where(within, x * k, 0.0))
+    one = jnp.ones((), f)
+    r8 = jnp.where(eighths, r, one)
+    r8 = r8 * r8
+    s = value(scale)
+    out = (((s * r) * jnp.where(near, one, r)) * r8) * r8 * r8  # F**k times 1, 2 or 8
+    zero = jnp.zeros((), f)
+    inf = jnp.asarray(np.inf, f)
+    past = jnp.where(log_f > 0, jnp.where(s > 0, inf, jnp.where(s < 0, -inf, zero)), zero)
+    # A zero scale times a factor that alone overflows is 0 without a gradient (the
+    # derivative in the scale, F, would be inf and turn into 0 * inf upstream).
+    use = within & ~((s == 0) & (log_f > log_max))
+    return jnp.where(use, out, jax.lax.stop_gradient(past))
 
 
 def _decays(base: Any) -> Array:

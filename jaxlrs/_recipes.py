@@ -6,6 +6,7 @@ rebuilding its body from its hyperparameters, which may be traced.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -15,12 +16,13 @@ from . import _check as check
 from . import _time
 from ._combinators import locate, warmup
 from ._curves import half_cos_pair
-from ._primitives import cosine
+from ._primitives import cosine, times_power
 from ._schedule import Schedule, expands, register
 from ._time import Time, count, float_dtype, value
 from ._warmups import _family
 
 Array = jax.Array
+_LN2 = math.log(2.0)
 _warmup = warmup  # the constructors below have a parameter named warmup
 
 
@@ -58,11 +60,16 @@ def _sgdr(
     else:
         # end * (1 - D c) + peak * D c with D = decay**i and 1 - D c = (1 - c) + c (1 - D):
         # no cancellation at either end, whichever of peak and end is larger.
+        # A growth (D > 2) is end + (peak - end) D c, with D c formed by times_power so
+        # that it overflows only where the value does (and c = 0 gives end, not 0 * inf).
         fi = i.astype(f)
-        scale = _time.power(decay, fi)
         corr = _time._correction(decay)
         log_d = jnp.log(value(decay)) + (0.0 if corr is None else jnp.asarray(corr, f))
-        v = lo * (one_c - c * jnp.expm1(fi * log_d)) + hi * (scale * c)
+        a = fi * log_d
+        grow = a > _LN2
+        dc = times_power(c * jnp.where(grow, hi - lo, 1.0), decay, (i, None))
+        gap = c * jnp.expm1(jnp.minimum(a, _LN2))  # (D - 1) c, finite in every branch
+        v = jnp.where(grow, lo + dc, lo * (one_c - gap) + hi * jnp.where(grow, 0.0, dc))
     if limit is not None:
         v = jnp.where(done, lo, v)
     if _is_zero(warmup):

@@ -322,10 +322,13 @@ def _warmup_inverse_sqrt(
         u = jnp.minimum(_time.to_float(local), value(total - w))
         # (r(u) - r(D)) / (1 - r(D)) with r(u) = sqrt(tau / (tau + u)), D = steps - warmup,
         # written with the exact remaining fraction ``left`` (no cancellation at the end).
-        ra, rb, rt = jnp.sqrt(tau + u), jnp.sqrt(tau + value(total - w)), jnp.sqrt(tau)
-        frac = left * rt * (rb + rt) / (ra * (ra + rb))
+        # In units of sqrt(tau + D), the largest of the three roots (halves in the ratios:
+        # tau + D may pass float32's largest): every product below stays near 1.
+        half = 0.5 * tau + 0.5 * value(total - w)
+        a, r = jnp.sqrt((0.5 * tau + 0.5 * u) / half), jnp.sqrt(0.5 * tau / half)
+        frac = left * r * (1 + r) / (a * (a + 1))
         # 1 - frac = (1 - r(u)) / (1 - r(D)), written without a subtraction either.
-        rest = done * rb * (rb + rt) / (ra * (ra + rt))
+        rest = done * (1 + r) / (a * (a + r))
         return value(peak) * frac + value(end) * rest
 
     return _ramp_then(time, peak, warmup, init, shape, after)

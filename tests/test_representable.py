@@ -225,124 +225,6 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
 EXEMPT = {"from_fn"}  # takes only a callable
 
 
-def _above_int32(x: Any) -> bool:
-    return isinstance(x, (int, float)) and x > 2**31 - 1
-
-
-def _at_least(bound: float) -> Any:
-    return lambda x: isinstance(x, (int, float)) and x >= bound
-
-
-# Failures in evaluation code (outside validation), reported on issue 8 with these repros.
-# Each is excluded from the sweeps and asserted to still fail (strict xfail below): delete
-# the entry once fixed.
-_CYCLIC = "compat.torch.CyclicLR", "compat.torch.CyclicMomentum"
-_HF = "compat.transformers.get_"
-_HF_STEPS = [
-    _HF + "cosine_schedule_with_warmup",
-    _HF + "cosine_with_hard_restarts_schedule_with_warmup",
-    _HF + "cosine_with_min_lr_schedule_with_warmup",
-    _HF + "wsd_schedule",
-]
-_PROMOTION = "a step count above 2**31 - 1 travels as float32 and meets int32: TypePromotionError"
-_POWER = "inf: factor**k (or rate**p) overflows before it multiplies a tiny init"
-# Growth (a factor above 1) times a zero or tiny init: factor**k overflows to inf first, so
-# 0 * inf = NaN where the value is 0, and inf where it is finite.
-_GROWTH = {
-    "exponential": ("init", "rate"),
-    "step_decay": ("init", "factor"),
-    "compat.torch.StepLR": ("base_lr", "gamma"),
-    "compat.torch.MultiStepLR": ("base_lr", "gamma"),
-    "compat.torch.ExponentialLR": ("base_lr", "gamma"),
-    "compat.keras.ExponentialDecay": ("initial_learning_rate", "decay_rate"),
-}
-
-
-def _growth(init: str, factor: str) -> Any:
-    return lambda kw: _at_least(1.0 + 1e-6)(kw[factor]) and abs(kw[init]) < 1e-3
-
-
-KNOWN: list[tuple[str, dict[str, Any], Any, str]] = [
-    *[
-        (
-            k,
-            {i: 1e-20, f: 1e20} if k == "compat.torch.MultiStepLR" else {i: 0.0, f: 2.0},
-            _growth(i, f),
-            "NaN: 0 * factor**k where factor**k overflows",
-        )
-        for k, (i, f) in _GROWTH.items()
-    ],
-    # (kind, a failing override of the baseline, which keyword arguments, what goes wrong)
-    *[
-        (k, {p: 2**31}, lambda kw, p=p: _above_int32(kw.get(p)), _PROMOTION)
-        for k in _CYCLIC
-        for p in ("step_size_up", "step_size_down")
-    ],
-    *[
-        (
-            k,
-            {"num_training_steps": 2**31},
-            lambda kw: _above_int32(kw["num_training_steps"]),
-            _PROMOTION,
-        )
-        for k in _HF_STEPS
-    ],
-    *[
-        (
-            k,
-            {"num_cycles": 1e37},
-            lambda kw: _at_least(1e37)(kw["num_cycles"]),
-            "NaN: 2 num_cycles p overflows",
-        )
-        for k in _HF_STEPS[:1] + _HF_STEPS[2:3]
-    ],
-    ("compat.torch.CyclicLR", {"gamma": 2**64}, lambda kw: _at_least(2**64)(kw["gamma"]), _POWER),
-    (
-        "compat.torch.MultiStepLR",
-        {"gamma": 2**64},
-        lambda kw: _at_least(2**64)(kw["gamma"]),
-        _POWER,
-    ),
-    (
-        "multistep",
-        {"init": 1e-20, "factor": 1e20},
-        lambda kw: _at_least(1e19)(kw["factor"]),
-        _POWER,
-    ),
-    (
-        "compat.keras.ExponentialDecay",
-        {"initial_learning_rate": 1e-20, "decay_rate": 1.7e38},
-        lambda kw: _at_least(1e30)(kw["decay_rate"]),
-        _POWER,
-    ),
-    (
-        "cycle",
-        {"decay": 2**63},
-        lambda kw: _at_least(1e13)(kw["decay"]),
-        "NaN: decay**i = inf times a 0 value",
-    ),
-    (
-        "warmup_inverse_sqrt",
-        {"steps": 1.7e38, "timescale": 1.7e38},
-        lambda kw: _at_least(1e37)(kw["timescale"]) and _at_least(1e37)(kw["steps"]),
-        "NaN: timescale + t overflows",
-    ),
-    (
-        "compat.torch.ExponentialLR",
-        {"gamma": 0.1264},
-        lambda kw: kw["gamma"] == 0.1264,
-        "NaN at 2**31 - 1: _time.power multiplies 0.1264**t = 0 by exp(t * correction) = inf",
-    ),
-]
-
-
-def known(name: str, kw: dict[str, Any]) -> str | None:
-    for kind, _, which, why in KNOWN:
-        if kind == name and which(kw):
-            return why
-    return None
-
-
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -447,8 +329,6 @@ def test_one_extreme_at_a_time(name):
     failures = []
     for slot in _slots(kw):
         for x in SWEEP:
-            if known(name, _substitute(kw, slot, x)):
-                continue
             problem = check_one(name, _substitute(kw, slot, x))
             if problem:
                 failures.append(
@@ -479,22 +359,5 @@ def test_extremes_combined(data):
     values |= st.integers(0, 2**64)
     for slot in chosen:
         kw = _substitute(kw, slot, data.draw(values))
-    if known(name, kw):
-        return
     problem = check_one(name, kw)
     assert problem is None, f"{name}({kw}): {problem}"
-
-
-@pytest.mark.parametrize(
-    ("name", "override"),
-    [
-        pytest.param(
-            k, o, id=f"{k}-{'-'.join(o)}", marks=pytest.mark.xfail(strict=True, reason=why)
-        )
-        for k, o, _, why in KNOWN
-    ],
-)
-def test_known_evaluation_gaps(name, override):
-    """The KNOWN entries still fail (strict: an entry that passes must be removed)."""
-    _, kw = BASE[name]
-    assert check_one(name, {**kw, **override}) is None

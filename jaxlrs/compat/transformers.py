@@ -66,6 +66,17 @@ def _steps(fn: str, num_warmup_steps: Any, num_training_steps: Any) -> tuple[Any
     return w, t
 
 
+def _less(a: Any, b: Any) -> Array:
+    """``a - b`` of two step counts: in the index dtype when both are integers of it, else
+    in the float dtype (a count above the index range travels as a float; an implicit
+    int/float promotion is refused under strict dtype promotion)."""
+    a, b = _time.count(a), _time.count(b)
+    if _time.is_int(a) and _time.is_int(b) and a.dtype == b.dtype:
+        return a - b
+    f = _time.float_dtype()
+    return a.astype(f) - b.astype(f)
+
+
 def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
     """``(1 + cos(2 pi num_cycles u / length)) / 2`` at local step ``u``, not clamped.
 
@@ -83,7 +94,9 @@ def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
         rest = Time(jnp.clip(_time.to_float(local) - q.astype(f) * nf, 0, nf))
     done, _ = _time.ramp(rest, n)
     nc = value(num_cycles)
-    whole = nc * q.astype(f)
+    # frac(nc q) = frac(frac(nc) q) for an integer q (frac(nc) is exact): no overflow of
+    # nc q for a huge num_cycles (1e37 cycles at q = 2**31 would be inf, then NaN).
+    whole = (nc - jnp.floor(nc)) * q.astype(f)
     x = (whole - jnp.floor(whole)) + nc * done
     x = x - jnp.floor(x)
     approx = half_cos(1 - 2 * x)
@@ -239,7 +252,7 @@ def get_polynomial_decay_schedule_with_warmup(
 
 def _cosine_value(time: Time, peak: Any, w: Any, t_total: Any, num_cycles: Any, rate: Any) -> Array:
     w = _time.count(w)
-    length = jnp.maximum(_time.count(t_total) - w, 1)
+    length = jnp.maximum(_less(t_total, w), 1)
     wave = _wave(_time.minus(time, w), length, num_cycles)
     if rate is not None:
         r = value(rate)
@@ -360,7 +373,7 @@ def _hard_restarts(
 ) -> Array:
     f = _time.float_dtype()
     w = _time.count(num_warmup_steps)
-    length = jnp.maximum(_time.count(num_training_steps) - w, 1)
+    length = jnp.maximum(_less(num_training_steps, w), 1)
     local = _time.minus(time, w, length)
     nc = num_cycles if check.is_traced(num_cycles) else jnp.asarray(num_cycles)
     if local.exact and local.d is None and _time.is_int(nc) and _time.is_int(length):
@@ -482,7 +495,7 @@ def _wsd(
 ) -> Array:
     w, d = _time.count(num_warmup_steps), _time.count(num_decay_steps)
     if num_stable_steps is None:
-        s = _time.count(num_training_steps) - w - d
+        s = _less(_less(num_training_steps, w), d)
     else:
         s = _time.count(num_stable_steps)
     r = value(min_lr_ratio)
