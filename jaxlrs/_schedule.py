@@ -125,13 +125,10 @@ def _unsigned_max() -> int:
 
 
 def _widen(v: Any) -> Any:
-    """For the packed eager path: a Python int beyond the index dtype as an unsigned
-    0-d array when the unsigned type of the same width holds it (``2**31`` to
-    ``2**32 - 1`` with x64 off: step counts stay exact, see ``_time.exact_count``), else
-    as a float (with its float64 correction; never an OverflowError)."""
+    """For the packed eager path: a Python int beyond the index dtype as a float (never an
+    OverflowError). A scalar int may be a value as well as a step count, and values meet
+    floats, so it is not made unsigned the way a list of boundaries is (``_collapse``)."""
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > _time.index_max():
-        if 0 < v <= _unsigned_max():
-            return np.asarray(v, _time.unsigned())
         return float(v)
     return v
 
