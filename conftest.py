@@ -10,3 +10,10 @@ import jax  # noqa: E402
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 jax.config.update("jax_numpy_rank_promotion", "raise")
+
+# Generated tests are reproducible: the same examples on every run and machine (no example
+# database replaying old failures). JAXLRS_ADVERSARIAL=long and JAXLRS_SLOW=1 search further.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("jaxlrs", derandomize=True, database=None)
+settings.load_profile("jaxlrs")

@@ -93,7 +93,8 @@ def _key(fn: str, key: Any) -> Any:
         if check.is_traced(key):
             words = jax.lax.bitcast_convert_type(jnp.asarray(key).astype(jnp.uint32), jnp.int32)
             return (words[0], words[1])
-        raw = np.asarray(key)
+        plain = isinstance(key, (list, tuple)) and all(type(w) is int for w in key)
+        raw = np.asarray(key, dtype=object if plain else None)  # NumPy may make 2**63 a float
         if isinstance(key, (list, tuple)) and any(isinstance(w, (bool, np.bool_)) for w in key):
             raise TypeError(f"{fn}(): key words must be integers, got {key!r}")
         if raw.dtype == object:  # Python ints too large for int64

@@ -114,7 +114,9 @@ def test_generated_schedules_pass_through_jit_as_arguments(s):
     got = np.asarray(jax.jit(lambda s, t: s(t))(s, steps), np.float64)
     want = np.asarray(s(steps), np.float64)
     assert np.isfinite(got).all() == np.isfinite(want).all()
-    ok = np.isfinite(want)
+    # At 2**31 - 1 a schedule passed as an argument sees its ints above 2**31 as float32
+    # (README: not covered), so the values are compared below it.
+    ok = np.isfinite(want) & (np.asarray(steps) < 2**31 - 1)
     scale = np.abs(want[ok]).max(initial=0.0)
     np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=1e-5 * scale)
 
