@@ -133,7 +133,9 @@ def pairs(draw: Any, depth: int = 0) -> tuple[jaxlrs.Schedule, jaxlrs.Schedule]:
     kind = draw(st.sampled_from(["warmup", "cycle", "join", "noise", "arithmetic", "clip"]))
     a1, a2 = draw(pairs(depth + 1))
     if kind == "warmup":
-        shape = draw(SHAPES)
+        # An exponential ramp needs a positive target whose ratio to init float32 holds
+        # (refused otherwise, test_validation); the generated children need not have one.
+        shape = draw(SHAPES.filter(lambda x: x != "exponential"))
         return tuple(  # type: ignore[return-value]
             J.warmup(a, draw(COUNTS), init=draw(VALUES), shape=shape) for a in (a1, a2)
         )
