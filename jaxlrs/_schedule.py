@@ -496,6 +496,7 @@ class _Packed(NamedTuple):
     dtype: np.dtype  # the index dtype (x64 on or off) the vectors were packed for
     fn: Callable[..., Array] | None  # None: a hyperparameter is traced
     args: tuple[Any, ...]  # (ints, floats, other leaves)
+    structure: tuple[Any, ...] = ()  # (treedef, kinds): what ``fn`` was built for
 
 
 @jax.jit
@@ -545,7 +546,7 @@ def _pack(schedule: Schedule) -> _Packed:
         fix_vector,
         _on_device(pick("a")),
     )
-    return _Packed(index, _unpacking(treedef, kinds), args)
+    return _Packed(index, _unpacking(treedef, kinds), args, (treedef, kinds))
 
 
 def evaluator(schedule: Schedule) -> tuple[Callable[..., Array], tuple[Any, ...]]:
