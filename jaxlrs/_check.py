@@ -7,14 +7,15 @@ Messages read ``fn(): param must be <what is allowed>, got <value>``.
 
 Representable range: a schedule computes in float32 (float64 only if ``jax_enable_x64`` is
 on when it is *called*, which construction cannot know), so every concrete number must be
-zero (either sign) or a magnitude in ``[SMALLEST, LARGEST]`` = ``[2**-100, 2**127 - 2**103]``
-= ``[7.888609e-31, 1.7014117e+38]``. The top is half float32's largest (``HUGE``), so that
+zero (either sign) or a magnitude in ``[SMALLEST, LARGEST]`` = ``[2**-92, 2**127 - 2**103]``
+= ``[2.0194839e-28, 1.7014117e+38]``. The top is half float32's largest (``HUGE``), so that
 the difference of any two values (``init - end``, ``high - low``) is finite too. The bottom
-leaves 26 bits above float32's smallest normal number (``TINY``, 1.1754944e-38): a value
-times a curve's fraction (``init * (1 - p)``) that falls below ``TINY`` is flushed to zero
-by XLA on CPU and most accelerators, and the headroom keeps that loss under 2**-26 of the
-value (within the precision contract). Larger values would be ``inf`` or make a difference
-overflow; smaller nonzero ones would be lost (1e-39 is subnormal, 1e-46 is 0 in float32).
+keeps 1e-10 of any accepted value above float32's smallest normal number (``TINY``,
+1.1754944e-38 = 2**-126): XLA flushes results below ``TINY`` to zero on CPU and most
+accelerators (a value times a tiny fraction, ``init * (1 - p)`` near the end of a decay), and
+that loss then stays within the precision contract's absolute bound, 1e-10 of the
+schedule's largest value. Larger values would be ``inf`` or make a difference overflow;
+smaller nonzero ones would be lost (1e-39 is subnormal, 1e-46 is 0 in float32).
 Integers follow the same rule (a step count above 2**31 travels as a float), and an
 integer too large even for float64 is rejected with the usual message, never a raw
 ``OverflowError``. Values derived from several hyperparameters (``peak / div_factor``,
@@ -38,11 +39,14 @@ _F32 = np.finfo(np.float32)
 TINY = float(_F32.tiny)  # the smallest positive normal float32, 1.1754944e-38
 HUGE = float(_F32.max)  # the largest finite float32, 3.4028235e+38
 LARGEST = HUGE / 2  # 1.7014117e+38: the difference of two such values is finite
-SMALLEST = 2.0**-100  # 7.888609e-31: products with fractions >= 2**-26 stay normal
+# 2.0194839e-28: 1e-10 of such a value is above float32's smallest normal number (2**-126),
+# below which XLA flushes results to 0, so the precision contract's absolute bound (1e-10 of
+# the largest value) holds where a result underflows.
+SMALLEST = 2.0**-92
 REPRESENTABLE = (
     "representable in float32 with headroom (0, or a magnitude in "
-    "[7.888609e-31, 1.7014117e+38]: at most half the largest float32, so that differences "
-    "are finite, and at least 2**-100, so that products with fractions are not flushed to 0)"
+    "[2.0194839e-28, 1.7014117e+38]: at most half the largest float32, so that differences "
+    "are finite, and at least 2**-92, so that 1e-10 of it is above the smallest normal float32)"
 )
 
 
@@ -242,7 +246,7 @@ def geometric(fn: str, shape: str, *ends: tuple[str, Any]) -> None:
             )
         if v < SMALLEST:
             raise ValueError(
-                f"{fn}(): {what} must be at least 2**-100 = 7.888609e-31 for "
+                f"{fn}(): {what} must be at least 2**-92 = 2.0194839e-28 for "
                 f"shape='exponential' (a geometric ramp cannot reach 0), got {_show(v)}"
             )
     for (wa, a), (wb, b) in itertools.combinations(known, 2):

@@ -16,6 +16,7 @@ change sign has a zero crossing where no float32 evaluation can be 2e-6 relative
 from __future__ import annotations
 
 import dataclasses
+import fractions
 import math
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,7 @@ I31 = 2**31 - 1
 # the documented representable range (jaxlrs/_check.py, README "Errors that teach"): every
 # concrete number is 0 or has a magnitude in [SMALLEST, LARGEST]; an exponential ramp needs
 # both ends >= SMALLEST and their ratio <= HUGE
-SMALLEST = 2.0**-100  # 7.888609e-31
+SMALLEST = 2.0**-92  # 2.0194839e-28
 LARGEST = 2.0**127 - 2.0**103  # 1.7014117e+38
 HUGE = float(np.finfo(np.float32).max)  # 3.4028235e+38
 Draw = Callable[[st.SearchStrategy[Any]], Any]
@@ -142,7 +143,7 @@ def logu(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 POS = st.one_of(
     st.sampled_from([1.0, 0.5, 1e-3, 3.0]),
-    logu(1e-30, 1e-8),  # tiny
+    logu(1e-27, 1e-8),  # tiny
     logu(1e-3, 1e3),
     logu(1e3, 1e30),  # huge
 )
@@ -157,6 +158,9 @@ LEN = st.one_of(
     st.sampled_from([2**24 - 1, 2**24, 2**24 + 1, 2**30 + 5, 2**31 - 2, I31, 2**31, 2**31 + 7]),
 )
 """A positive length in steps, down to 1 and past 2**31."""
+# Counts where a count above 2**31 - 1 is not covered (README, "counts above 2**31 - 1":
+# it travels as float32 with x64 off): the warmup families' ``warmup`` and every compat count.
+LEN31 = LEN.filter(lambda n: n <= I31)
 SMALL_LEN = st.one_of(st.integers(1, 4), st.integers(5, 1000), st.integers(1000, 10**5))
 UNIT = st.one_of(st.sampled_from([0.0, 0.8, 0.85, 0.9, 0.95, 1.0]), floats(1e-6, 1.0))
 """In [0, 1] (momenta, ratios), nothing below float32's range."""
@@ -265,6 +269,9 @@ class Spec:
     float_phase: Callable[[dict[str, Any]], float] = lambda kw: 0.0
     """An absolute tolerance (fraction of the peak) that the contract allows on top of the
     usual one: 1e-6 for a float period_mult; 0 otherwise."""
+    rel_tol: Callable[[dict[str, Any], np.ndarray], np.ndarray] | None = None
+    """A relative tolerance per step that the documentation allows on top of the usual one
+    (ChainedScheduler's product from logarithms where a factor passes float32's range)."""
     bounds_only: bool = False  # noise: check bounds, not values
     invalid: Callable[[dict[str, Any]], list[tuple[str, Any, tuple[str, ...]]]] | None = None
     """Out-of-domain combinations for the rejection test, from a valid ``kw``:
@@ -744,7 +751,7 @@ def _family_want(after: Callable[[dict[str, Any], np.ndarray, np.ndarray], np.nd
 def _family_draw(d, extra: dict[str, Any] | None = None, optional_steps: bool = False):
     steps = d(st.one_of(st.none(), LEN)) if optional_steps else d(LEN)
     if steps is None:
-        w = d(st.one_of(st.just(0), LEN))
+        w = d(st.one_of(st.just(0), LEN31))
     else:
         w = d(st.one_of(st.just(0), st.just(steps - 1), st.integers(0, steps - 1)))
     peak, init, end = d(VAL), d(VAL), d(VAL)
@@ -808,7 +815,7 @@ spec(
     {**FAMILY_KINDS, "rate": "frac_open"},
     _family_edges,
     _family_want(_wexp),
-)(lambda d: _family_draw(d, {"rate": d(st.one_of(st.just(0.01), logu(1e-30, 0.999999)))}))
+)(lambda d: _family_draw(d, {"rate": d(st.one_of(st.just(0.01), logu(1e-27, 0.999999)))}))
 
 
 def _winvsqrt(kw, done, left):
@@ -1601,12 +1608,32 @@ def _chained_want(kw, t):
     return out
 
 
+HUGE32 = float(np.finfo(np.float32).max)
+
+
+def _chained_rel_tol(kw, t):
+    """The documented bound where the direct float32 product leaves float32's range (a
+    factor or a partial product above its largest): 2**-22 times the sum of the factors'
+    absolute logarithms."""
+    out = np.full(t.shape, kw["_base"])
+    over = np.zeros(t.shape, bool)
+    logs = np.zeros(t.shape)
+    for _, want, _ in kw["_kids"]:
+        f = want(t) / kw["_base"]
+        out = out * f
+        over |= (f > HUGE32) | (out > HUGE32)
+        with np.errstate(divide="ignore"):
+            logs += np.abs(np.log(f))
+    return np.where(over, 2.0**-22 * logs, 0.0)
+
+
 spec(
     _pt("ChainedScheduler"),
     pt.ChainedScheduler,
     {"schedulers": "schedules"},
     edges=lambda kw: [e for k in kw["_kids"] for e in k[2]],
     want=_chained_want,
+    rel_tol=_chained_rel_tol,
 )(_chained_draw)
 
 
@@ -1750,7 +1777,7 @@ spec(
         "decay_steps": d(LEN),
         "alpha": d(st.one_of(st.just(0.0), FRAC)),
         "warmup_target": d(st.one_of(st.none(), VAL)),
-        "warmup_steps": d(st.one_of(st.just(0), LEN)),
+        "warmup_steps": d(st.one_of(st.just(0), LEN31)),
     }
 )
 
@@ -1797,7 +1824,7 @@ W_T = {"peak": "value", "num_warmup_steps": "count0", "num_training_steps": "cou
 
 
 def _wt_draw(d, **extra):
-    total = d(st.one_of(st.integers(1, 10), LEN))
+    total = d(st.one_of(st.integers(1, 10), LEN31))
     w = d(st.one_of(st.just(0), st.just(total - 1), st.integers(0, total - 1)))
     kw = {"peak": d(POS), "num_warmup_steps": w, "num_training_steps": total}
     kw.update({k: d(v) for k, v in extra.items()})
@@ -1823,7 +1850,7 @@ spec(
     {"peak": "value", "num_warmup_steps": "count0"},
     edges=lambda kw: [kw["num_warmup_steps"]],
     want=lambda kw, t: kw["peak"] * warm(t, kw["num_warmup_steps"], np.ones(t.shape)),
-)(lambda d: {"peak": d(POS), "num_warmup_steps": d(st.one_of(st.just(0), LEN))})
+)(lambda d: {"peak": d(POS), "num_warmup_steps": d(st.one_of(st.just(0), LEN31))})
 spec(
     _hf("get_linear_schedule_with_warmup"),
     hf.get_linear_schedule_with_warmup,
@@ -1844,16 +1871,35 @@ spec(
 )(_wt_draw)
 
 
+def cos_wave(nc, u, big):
+    """(1 + cos(2 pi nc u / big)) / 2 for integers u >= 0, with the phase frac(nc u / big)
+    reduced exactly in rational arithmetic from the float64 value of ``nc``: a float64
+    ``cos(pi * nc * 2 * p)`` of a phase near 1e10 radians is itself off by 1e-5."""
+    num, den = float(nc).as_integer_ratio()
+    out = []
+    for k in np.asarray(u, np.int64).ravel().tolist():
+        x = fractions.Fraction(num * k % (den * big), den * big)  # frac(nc k / big)
+        near = min(x, 1 - x)  # cos(2 pi x) = cos(2 pi near), near in [0, 1/2]
+        out.append(
+            np.cos(np.pi * float(near)) ** 2
+            if near < 0.25
+            else np.sin(np.pi * float(fractions.Fraction(1, 2) - near)) ** 2
+        )
+    return np.asarray(out, F64).reshape(np.shape(u))
+
+
+def df_phase_tol(nc, length):
+    """The documented bound (of the peak) for a Hugging Face cosine whose ``2 num_cycles``
+    is not whole: the phase ``num_cycles * u / length`` is computed in double-float
+    arithmetic from 48 bits of ``num_cycles``, so at ``u < 2**31`` it is off by at most
+    ``num_cycles * 2**31 / length * 2**-46`` of a period, and the value by pi times that."""
+    return 1e-7 + np.pi * nc * 2.0**31 / max(1, length) * 2.0**-46
+
+
 def _hf_cos_factor(kw, t, cycles_key="num_cycles"):
-    """(1 + cos(2 pi nc p)) / 2 with the phase reduced exactly when 2 nc is whole."""
+    """(1 + cos(2 pi nc p)) / 2 with the phase reduced exactly."""
     w, total, nc = kw["num_warmup_steps"], kw["num_training_steps"], kw[cycles_key]
-    big = max(1, total - w)
-    u = np.maximum(t - w, 0).astype(np.int64)
-    k = 2 * nc
-    if float(k).is_integer():
-        m = np.mod(int(k) * u, 2 * big).astype(F64)  # k u < 2**63 for the drawn k
-        return np.sin(0.5 * np.pi * (big - m) / big) ** 2
-    return 0.5 * (1 + np.cos(np.pi * nc * 2 * (u / big)))
+    return cos_wave(nc, np.maximum(t - w, 0), max(1, total - w))
 
 
 spec(
@@ -1864,7 +1910,11 @@ spec(
     want=lambda kw, t: (
         kw["peak"] * warm(t, kw["num_warmup_steps"], np.maximum(0, _hf_cos_factor(kw, t)))
     ),
-    float_phase=lambda kw: 0.0 if float(2 * kw["num_cycles"]).is_integer() else 1e-7,
+    float_phase=lambda kw: (
+        0.0
+        if float(2 * kw["num_cycles"]).is_integer()
+        else df_phase_tol(kw["num_cycles"], kw["num_training_steps"] - kw["num_warmup_steps"])
+    ),
 )(
     lambda d: _wt_draw(
         d, num_cycles=st.one_of(st.sampled_from([0.5, 1.0, 1.5, 3.0, 0.25]), floats(0.1, 5.0))
@@ -1923,7 +1973,11 @@ spec(
     {**W_T, "num_cycles": "pos", "min_lr": "opt-value", "min_lr_rate": "opt-value"},
     edges=_wt_edges,
     want=_min_lr_want,
-    float_phase=lambda kw: 0.0 if float(2 * kw["num_cycles"]).is_integer() else 1e-7,
+    float_phase=lambda kw: (
+        0.0
+        if float(2 * kw["num_cycles"]).is_integer()
+        else df_phase_tol(kw["num_cycles"], kw["num_training_steps"] - kw["num_warmup_steps"])
+    ),
 )(_min_lr_draw)
 
 
@@ -1942,7 +1996,7 @@ spec(
 )(
     lambda d: {
         "peak": d(POS),
-        "num_warmup_steps": d(st.one_of(st.just(0), LEN)),
+        "num_warmup_steps": d(st.one_of(st.just(0), LEN31)),
         "timescale": d(st.one_of(st.none(), LEN)),
     }
 )
@@ -1992,7 +2046,7 @@ def _hf_wsd_want(kw, t):
     nc = kw["num_cycles"]
     f_d = {
         "linear": lambda: dl,
-        "cosine": lambda: 0.5 * (1 + np.cos(np.pi * nc * 2 * dd)),
+        "cosine": lambda: cos_wave(nc, np.clip(t - w - s, 0, max(1, dn)), max(1, dn)),
         "1-sqrt": lambda: 1 - np.sqrt(dd),
     }[kw["decay_type"]]()
     if kw["decay_type"] == "cosine" and nc == 0.5:
@@ -2008,12 +2062,15 @@ def _hf_wsd_want(kw, t):
 
 
 def _hf_wsd_draw(d):
-    w = d(st.one_of(st.just(0), LEN))
-    dn = d(st.one_of(st.just(0), st.just(1), LEN))
-    s = d(st.one_of(st.just(0), LEN))
+    w = d(st.one_of(st.just(0), LEN31))
+    dn = d(st.one_of(st.just(0), st.just(1), LEN31))
+    s = d(st.one_of(st.just(0), LEN31))
     given = d(st.sampled_from(["training", "stable", "both"]))
-    if given != "stable" and w + s + dn == 0:
-        s = 1
+    if given != "stable":  # a total within 2**31 - 1 (README: compat counts)
+        dn = min(dn, I31 - w)
+        s = min(s, I31 - w - dn)
+        if w + s + dn == 0:
+            s = 1
     return {
         "peak": d(POS),
         "num_warmup_steps": w,
@@ -2053,7 +2110,11 @@ spec(
     },
     edges=_hf_wsd_edges,
     want=_hf_wsd_want,
-    float_phase=lambda kw: 0.0 if kw["num_cycles"] == 0.5 or kw["decay_type"] != "cosine" else 1e-7,
+    float_phase=lambda kw: (
+        0.0
+        if float(2 * kw["num_cycles"]).is_integer() or kw["decay_type"] != "cosine"
+        else df_phase_tol(kw["num_cycles"], kw["num_decay_steps"])
+    ),
 )(_hf_wsd_draw)
 
 

@@ -45,7 +45,7 @@ ENTRIES: list[tuple[str, str, Build]] = [
     ("constant", "constant_negative", lambda j: j.constant(-1.5)),
     ("constant", "constant_inexact", lambda j: j.constant(0.1 + 0.2)),
     ("linear", "linear", lambda j: j.linear(1e-3, 0.0, 10_000)),
-    ("linear", "linear_huge", lambda j: j.linear(1.0, 1e-30, 2**40)),
+    ("linear", "linear_huge", lambda j: j.linear(1.0, 1e-27, 2**40)),
     ("polynomial", "polynomial", lambda j: j.polynomial(1.0, 0.5, 100, power=2.5)),
     ("cosine", "cosine", lambda j: j.cosine(1e-3, 10_000)),
     ("cosine", "cosine_options", lambda j: j.cosine(2.0, 50, end=0.5, exponent=3.0, k=2.0)),

@@ -60,7 +60,7 @@ def _check(s: jaxlrs.Schedule, steps: np.ndarray, scale: float, jit: bool = Fals
         assert_close(jax.jit(lambda t: s(t))(t32), want, scale, steps=steps)
 
 
-VALUES = [(1.0, 1e-28), (1e-28, 1.0), (1.0, 0.0), (0.0, 2.0), (3e-3, 1e-8)]
+VALUES = [(1.0, 1e-27), (1e-27, 1.0), (1.0, 0.0), (0.0, 2.0), (3e-3, 1e-8)]
 
 
 @pytest.mark.parametrize("kind", ["linear", "polynomial", "cosine"])
@@ -82,7 +82,7 @@ def test_quoted_linear_cases() -> None:
     # The remaining count 1 at the last int32 step: float32 made it 0. A count that float32
     # cannot hold acts as its float32 value, as the README says (2**31 + 7 as 2**31).
     assert float(jaxlrs.linear(1.0, 0.0, 2**31)(LAST)) == pytest.approx(2.0**-31)
-    assert float(jaxlrs.linear(1.0, 1e-28, 2**31 + 7)(LAST)) == pytest.approx(2.0**-31)
+    assert float(jaxlrs.linear(1.0, 1e-27, 2**31 + 7)(LAST)) == pytest.approx(2.0**-31)
 
 
 def test_boundary_lists_above_int32() -> None:

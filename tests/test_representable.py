@@ -33,7 +33,7 @@ from jaxlrs._schedule import Schedule, kinds
 SLOW = bool(os.environ.get("JAXLRS_SLOW"))  # JAXLRS_SLOW=1: more values, more examples
 EXTREMES = (1e-45, 1e-39, 1e-38, 3e38, 1e39, 10**400, 2**31, 2**63, 2**64, math.nan, math.inf)
 EXTREMES += (-0.0,)
-MORE = (-1e-45, -1e39, -(2**63), 0, 1, 0.5, 2, 2.0**-100, 2.0**127 - 2.0**103, 1.1754944e-38)
+MORE = (-1e-45, -1e39, -(2**63), 0, 1, 0.5, 2, 2.0**-92, 2.0**127 - 2.0**103, 1.1754944e-38)
 SWEEP = EXTREMES + MORE if SLOW else EXTREMES
 
 C = S.constant(1.0)
