@@ -165,7 +165,7 @@ def test_flax_nnx_optimizer_drives_an_injected_transformation():
         for k in range(6):
             step(model, optimizer, jnp.full((4, 3), 0.1 * k, jnp.float32))
             if read:
-                rates.append(current(nnx.as_pure(optimizer.opt_state))["learning_rate"])
+                rates.append(current(optimizer.opt_state)["learning_rate"])  # NNX variables
         return nnx.state(model, nnx.Param), rates
 
     ours, rates = train(inject(optax.adam, learning_rate=s), read=True)

@@ -181,6 +181,13 @@ def inject(
       arguments, ``value`` included, are forwarded to the inner transformation when it
       takes them (as ``optax.inject_hyperparams`` does).
 
+    Exactness: the values are bit for bit those of ``s(jnp.arange(n))`` when the state
+    enters the jitted step as an argument, as in a training loop. A state created inside
+    the same jitted program (``init`` inside ``jit`` or ``scan``) makes the schedule's
+    numbers compile-time constants, which XLA may fold differently: a value may then move
+    in its last bits (at most 2 ulp in the tests), as Optax's own schedules do (they are
+    always constants).
+
     Dtypes: every value is computed in float32 (float64 under x64) and handed to
     ``factory`` weakly typed, as a Python float would be, so each update keeps its dtype:
     bfloat16 updates stay bfloat16 (the rate is rounded to bfloat16 where it multiplies
@@ -281,8 +288,9 @@ def inject(
         **extra_args: Any,
     ) -> tuple[Any, InjectState]:
         if controllers and value is None:
+            verb = "follows" if len(controllers) == 1 else "follow"
             raise ValueError(
-                f"inject(): {', '.join(controllers)} follow a metric: pass it to every "
+                f"inject(): {', '.join(controllers)} {verb} a metric: pass it to every "
                 "update as update(updates, state, params, value=metric)"
             )
         if value is not None:
