@@ -102,7 +102,7 @@ def test_multisteps_counts_updates_not_micro_steps():
     # with count (m + 1) // k - 1; before the first real update, current is s(0).
     updates_done = (np.arange(4 * k) + 1) // k
     np.testing.assert_array_equal(got, S(jnp.maximum(updates_done - 1, 0)))
-    assert int(optax.tree.get(states[-1], "count")) == 4
+    assert int(states[-1].inner_opt_state.count) == 4
 
 
 def test_stretch_expresses_a_schedule_in_micro_steps_under_multisteps():
@@ -161,6 +161,17 @@ def test_set_schedules_swaps_without_a_retrace_and_the_next_update_uses_the_new_
         params, state = step(params, state)  # a second trace would raise
         used.append(current(state)["learning_rate"])
     np.testing.assert_array_equal(used, new(jnp.arange(3, 7)))
+
+
+@pytest.mark.parametrize("name", WRAPPERS)
+def test_set_schedules_finds_the_state_through_optax_wrappers(name):
+    tx = WRAPPERS[name]()
+    s2 = jaxlrs.warmup_cosine(3e-2, 2, 9, init=1e-3)
+    state = set_schedules(tx.init(PARAMS), learning_rate=s2)
+    assert jax.tree.structure(state) == jax.tree.structure(tx.init(PARAMS))
+    assert current(state) == {"learning_rate": s2(0)}
+    step = jax.jit(lambda st: tx.update(PARAMS, st, PARAMS)[1])
+    assert current(step(step(state))) == {"learning_rate": s2(1)}
 
 
 def test_set_schedules_in_a_group_and_numbers():

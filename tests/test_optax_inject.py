@@ -176,8 +176,9 @@ def test_an_optax_schedule_function_is_called_by_the_factory_itself():
             TypeError,
             r"learning_rate must be a jaxlrs Schedule, a number or a controller",
         ),
+        ({"learning_rate": float("nan")}, ValueError, r"learning_rate must be a finite number"),
     ],
-    ids=["unknown_name", "missing", "tuple_of_floats", "float_vector"],
+    ids=["unknown_name", "missing", "tuple_of_floats", "float_vector", "nan"],
 )
 def test_bad_hyperparameters_are_refused(kwargs, error, match):
     with pytest.raises(error, match=match):

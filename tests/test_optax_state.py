@@ -172,3 +172,13 @@ def test_flax_nnx_optimizer_drives_an_injected_transformation():
     ref, _ = train(optax.adam(learning_rate=s), read=False)
     np.testing.assert_array_equal(rates, s(jnp.arange(6)))
     chex.assert_trees_all_close(nnx.as_pure(ours), nnx.as_pure(ref), rtol=1e-6, atol=1e-8)
+
+
+def test_a_traced_number_is_held_as_the_state_value():
+    def rate(lr):
+        tx = inject(optax.sgd, learning_rate=lr)  # built inside vmap: lr is traced
+        state = jax.jit(_step_fn(tx))(PARAMS, tx.init(PARAMS), jnp.int32(0))[1]
+        return current(state)["learning_rate"]
+
+    lrs = jnp.asarray(PEAKS, jnp.float32)
+    np.testing.assert_array_equal(jax.vmap(rate)(lrs), lrs)

@@ -89,6 +89,14 @@ def _is_float_number(x: Any) -> bool:
     return False
 
 
+def _finite(x: Any) -> bool:
+    """Whether ``x`` is finite (a traced number cannot be checked: True)."""
+    try:
+        return bool(np.isfinite(np.asarray(x)))
+    except jax.errors.TracerArrayConversionError:
+        return True
+
+
 def _holds_floats(x: Any) -> bool:
     """Whether ``x`` is a container or an array holding floats (which ``inject`` cannot
     hold as one hyperparameter)."""
@@ -238,6 +246,8 @@ def inject(
         elif isinstance(x, Controller):
             controllers[name] = x
         elif _is_float_number(x):
+            if not _finite(x):
+                raise ValueError(f"inject(): {name} must be a finite number, got {x!r}")
             numbers_[name] = x
         elif _holds_floats(x):
             raise TypeError(
