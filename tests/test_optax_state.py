@@ -27,7 +27,7 @@ PEAKS = [1e-3, 3e-3, 1e-2, 3e-2]
 
 
 def _schedule(peak):
-    return jaxlrs.sgdr(peak, 5, period_mult=2, warmup=2)
+    return jaxlrs.warmup_cosine(peak, 2, 10, end=peak / 10)
 
 
 def _tx(schedule):
