@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _walk
+from ._inject import InjectState
 
 Array = jax.Array
 
@@ -61,11 +62,8 @@ def current(opt_state: Any) -> dict[str, Array]:
         )
     out: dict[str, Array] = {}
     for entry, keys in zip(entries, _walk.keys(entries), strict=True):
-        values = (
-            entry.state.values
-            if isinstance(entry.state, _walk.InjectState)
-            else (entry.state.hyperparams)
-        )
+        state = entry.state
+        values = state.values if isinstance(state, InjectState) else state.hyperparams
         for name, key in keys.items():
             out[key] = jnp.asarray(values[name])
     return dict(sorted(out.items()))
