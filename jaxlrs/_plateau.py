@@ -32,9 +32,13 @@ Each update ``k`` reports a metric ``m`` (``update(state, k, m)``), and PyTorch'
    ``old_lr - max(old_lr * factor, min_lr) > eps``). Attempted or not, the cooldown
    counter is set to ``cooldown`` and the bad count to 0.
 
-Metrics reported by updates with a count below ``start`` are ignored (the state does not
-change): timm's ``PlateauLRScheduler`` ignores the metrics of its warmup epochs, which is
-``plateau(warmup(schedule, w), start=w)`` here.
+Only the metrics of updates ``k >= start`` with ``(k - start) % every == every - 1``
+count; the others are ignored (the state does not change). ``start`` skips a warmup's
+metrics, as timm's ``PlateauLRScheduler`` does (``plateau(warmup(schedule, w), start=w)``);
+``every`` steps the rule once per ``every`` updates, as PyTorch users step the scheduler
+once per epoch: with ``every=steps_per_epoch`` only the metric reported by the last
+update of each epoch counts (pass the validation loss there), and ``patience`` and
+``cooldown`` count epochs.
 
 Precision: the values are computed in float32 (float64 under x64); ``factor**n`` keeps
 the bits float32 drops from a concrete ``factor`` (as ``exponential`` does), so after
@@ -79,6 +83,7 @@ class PlateauOptions(NamedTuple):
     patience: Array  # int32
     cooldown: Array  # int32
     start: Array  # int32
+    every: Array  # int32
 
 
 class PlateauState(NamedTuple):
@@ -128,6 +133,7 @@ class Plateau(Controller):
     min_value: Any = 0.0
     eps: Any = 1e-8
     start: Any = 0
+    every: Any = 1
 
     def init(self) -> PlateauState:
         f = _time.float_dtype()
@@ -144,6 +150,7 @@ class Plateau(Controller):
             patience=jnp.asarray(self.patience, i32),
             cooldown=jnp.asarray(self.cooldown, i32),
             start=jnp.asarray(self.start, i32),
+            every=jnp.asarray(self.every, i32),
         )
         worst = np.inf if self.mode == "min" else -np.inf
         zero = jnp.zeros((), i32)
@@ -169,7 +176,7 @@ class Plateau(Controller):
         old = _reduced(b, opts, state.reductions)
         new = _reduced(b, opts, state.reductions + 1)
         applied = attempt & (old - new > opts.eps.astype(b.dtype))
-        active = count >= opts.start
+        active = (count >= opts.start) & ((count - opts.start) % opts.every == opts.every - 1)
 
         def keep(after: Array, before: Array) -> Array:
             return jnp.where(active, after, before).astype(before.dtype)
@@ -215,13 +222,16 @@ def _base(fn: str, base: Any) -> Schedule:
         return base
     if isinstance(base, (str, bytes, bool, np.bool_)) or base is None or callable(base):
         check._fail(fn, "base", "a jaxlrs Schedule or a number", base, TypeError)
-    return constant(check.real(fn, "base", base))
+    value = check.real(fn, "base", base)
+    # an int base as a float: plateau(1) and plateau(1.0) hold states of one structure
+    return constant(value if check.is_traced(value) else float(value))
 
 
-def _count(fn: str, name: str, x: Any, top: int = _MAX_INT32) -> Any:
-    x = check.integer(fn, name, x, minimum=0)
+def _count(fn: str, name: str, x: Any, top: int = _MAX_INT32, minimum: int = 0) -> Any:
+    x = check.integer(fn, name, x, minimum=minimum)
     if not check.is_traced(x) and x > top:
-        check._fail(fn, name, f"a non-negative integer at most {top} (int32)", x)
+        word = "non-negative" if minimum == 0 else "positive"
+        check._fail(fn, name, f"a {word} integer at most {top} (int32)", x)
     return x
 
 
@@ -238,6 +248,7 @@ def build(
     min_value: Any,
     eps: Any,
     start: Any = 0,
+    every: Any = 1,
     names: dict[str, str] | None = None,
     cls: type[_P],
 ) -> _P:
@@ -254,6 +265,7 @@ def build(
         min_value=check.real(fn, name("min_value", "min_value"), min_value),
         eps=check.real(fn, "eps", eps, low=0.0),
         start=_count(fn, "start", start),
+        every=_count(fn, "every", every, minimum=1),
     )
 
 
@@ -269,6 +281,7 @@ def plateau(
     min_value: float = 0.0,
     eps: float = 1e-8,
     start: int = 0,
+    every: int = 1,
 ) -> Plateau:
     """Reduce on plateau: ``base`` times ``factor`` for each time the metric stalled.
 
@@ -288,8 +301,10 @@ def plateau(
     ``min_value`` bounds the reduction, never the base (see the formula); the ``eps`` rule
     compares the values of the next update with and without the reduction; ``start``
     ignores the metrics of the first ``start`` updates (a warmup's, as timm's
-    ``PlateauLRScheduler`` does). Negative ``factor``, ``threshold`` or ``eps``, which
-    PyTorch accepts without meaning, are refused. Traced arguments are not checked.
+    ``PlateauLRScheduler`` does); ``every`` counts one metric in ``every`` updates (the
+    last update of each epoch: PyTorch's scheduler is stepped once per epoch). Negative
+    ``factor``, ``threshold`` or ``eps``, which PyTorch accepts without meaning, are
+    refused. Traced arguments are not checked.
 
     Args:
         base: the value before any reduction: a number or a jaxlrs schedule.
@@ -302,6 +317,8 @@ def plateau(
         min_value: no reduction takes the value below this.
         eps: a reduction that changes the value by ``eps`` or less is not applied.
         start: metrics of updates with a count below this are ignored.
+        every: only the metric of every ``every``-th update from ``start`` on counts
+            (updates ``start + every - 1``, ``start + 2 * every - 1``, ...).
 
     Returns:
         A :class:`Plateau` controller.
@@ -342,5 +359,6 @@ def plateau(
         min_value=min_value,
         eps=eps,
         start=start,
+        every=every,
         cls=Plateau,
     )

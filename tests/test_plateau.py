@@ -259,6 +259,7 @@ def rule64(base: np.ndarray, metrics: np.ndarray, **kw: Any) -> tuple[np.ndarray
     mode, tmode, thr = kw.get("mode", "min"), kw.get("threshold_mode", "rel"), kw["threshold"]
     factor, patience, cooldown = kw["factor"], kw["patience"], kw.get("cooldown", 0)
     floor, eps, start = kw.get("min_value", 0.0), kw.get("eps", 1e-8), kw.get("start", 0)
+    every = kw.get("every", 1)
 
     def value(k: int, n: int) -> float:
         return max(base[k] * factor**n, min(base[k], floor))
@@ -272,7 +273,7 @@ def rule64(base: np.ndarray, metrics: np.ndarray, **kw: Any) -> tuple[np.ndarray
     out, reduced = [value(0, 0)], []
     for k, m in enumerate(metrics.tolist()):
         before = n
-        if k >= start:
+        if k >= start and (k - start) % every == every - 1:
             if better(m, best):
                 best, bad = m, 0
             else:
@@ -328,6 +329,7 @@ def test_schedule_base_follows_the_documented_rule(name: str) -> None:
             min_value=float(rng.choice([0.0, peak * rng.uniform(0.01, 0.5)])),
             eps=float(rng.choice([1e-8, peak * 0.01])),
             start=int(rng.choice([0, 0, 10])),
+            every=int(rng.choice([1, 1, 3])),
         )
         draws.append(kw)
         seqs.append(ms)
@@ -358,6 +360,26 @@ def test_start_ignores_early_metrics() -> None:
     assert all(jax.tree.leaves(chex_equal))
     state = c.update(state, jnp.int32(5), 9.0)
     assert float(state.best) == 9.0
+
+
+def test_every_steps_once_per_epoch_as_torch() -> None:
+    """``every=E``: PyTorch stepped with the metric of each epoch's last update only."""
+    rng = np.random.default_rng(11)
+    epochs, per = 40, 4
+    ms = sequence(rng, "noisy", epochs * per)
+    kw = dict(factor=0.5, patience=2, cooldown=1, min_lr=1e-3)
+    rates, want_red, _ = torch_rates(ms[per - 1 :: per], 0.1, **kw)
+    c = jaxlrs.plateau(0.1, factor=0.5, patience=2, cooldown=1, min_value=1e-3, every=per)
+    vals, reduced = drive([c], ms[None])
+    assert want_red.sum() >= 3
+    np.testing.assert_array_equal(
+        reduced[0],
+        np.repeat(want_red[:, None], per, 1).ravel() & (np.arange(epochs * per) % per == per - 1),
+    )
+    # the epoch's rate holds over its updates; each epoch uses PyTorch's rate after the
+    # epochs before it
+    np.testing.assert_allclose(vals[0][: epochs * per], np.repeat(rates[:-1], per), rtol=1e-6)
+    np.testing.assert_allclose(vals[0][-1], rates[-1], rtol=1e-6)
 
 
 # -- state, jit, vmap --------------------------------------------------------------------
@@ -451,6 +473,43 @@ def test_bad_metric(metric: Any, kind: type, match: str) -> None:
         c.update(c.init(), jnp.int32(0), metric)
 
 
+EXTREMES = (1e-45, 1e-39, 3e38, 10**400, 2**31, 2**63, math.nan, math.inf, -1e-45, -1e39)
+EXTREMES += (-(2**63), -1, 0, 1, 0.5, 2, 2.0**-100, 2.0**127 - 2.0**103, -0.0)
+PARAMS = ("base", "factor", "patience", "threshold", "cooldown", "min_value", "eps", "start")
+
+
+def test_extreme_arguments_raise_or_give_finite_values() -> None:
+    """Every numeric argument at an extreme either raises naming it or gives finite
+    values on a sequence that reduces (as test_representable asks of schedules)."""
+    built = []
+    for name in (*PARAMS, "every"):
+        for x in EXTREMES:
+            kw = {"factor": 0.5, "patience": 1, name: x}
+            base = kw.pop("base", 0.1)
+            try:
+                built.append(jaxlrs.plateau(base, **kw))
+            except (ValueError, TypeError) as e:
+                assert str(e).startswith(f"plateau(): {name} must be"), (name, x, e)
+    ms = np.tile(np.float32([3.0, 2.0, 2.0, 2.0, 2.0, np.nan]), 5)
+    vals, _ = drive(built, np.stack([ms] * len(built)))
+    assert np.isfinite(vals).all()
+    assert len(built) > 40
+
+
+def test_traced_hyperparameters() -> None:
+    """Numbers may be traced (a plateau built inside vmap); they are not validated."""
+
+    def final(factor: jax.Array, patience: jax.Array) -> jax.Array:
+        c = jaxlrs.plateau(0.1, factor=factor, patience=patience)
+        state = c.init()
+        for k in range(6):
+            state = c.update(state, jnp.int32(k), jnp.float32(1.0))
+        return c.value(state, 6)
+
+    got = jax.jit(jax.vmap(final))(jnp.float32([0.5, 0.1]), jnp.int32([1, 4]))
+    np.testing.assert_allclose(got, [0.1 * 0.5**2, 0.1 * 0.1], rtol=1e-6)
+
+
 # -- construction ------------------------------------------------------------------------
 
 
@@ -491,6 +550,8 @@ BAD = [
     (dict(eps=-1.0), ValueError, P + r"eps must be a finite number in \[0, inf\), got -1.0"),
     (dict(start=-1), ValueError, P + r"start " + NONNEG + ", got -1"),
     (dict(start=2**31), ValueError, P + r"start " + NONNEG + r" at most 2147483647 \(int32\)"),
+    (dict(every=0), ValueError, P + r"every must be a positive integer, got 0"),
+    (dict(every=2**31), ValueError, P + r"every must be a positive integer at most 2147483647"),
 ]
 
 

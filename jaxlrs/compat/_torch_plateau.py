@@ -51,10 +51,12 @@ def ReduceLROnPlateau(
     learning_rate=ReduceLROnPlateau(...))`` and pass each update's metric as
     ``tx.update(grads, opt_state, params, value=loss)``: the rate update ``k + 1`` uses is
     PyTorch's ``optimizer.param_groups[0]["lr"]`` after ``scheduler.step(m_0) ...
-    scheduler.step(m_k)``, to float32 precision. The one difference in counting: PyTorch
-    steps the scheduler once per epoch with a validation metric; here every optimizer
-    update reports one (report the same value for an epoch's updates, or put the
-    controller under ``optax.MultiSteps``, to step it per epoch). A negative ``factor``
+    scheduler.step(m_k)``, to float32 precision. Here every optimizer update is a step
+    (``patience`` and ``cooldown`` count updates); to step once per epoch, as PyTorch
+    scripts do with a validation loss, use the native form with
+    ``jaxlrs.plateau(lr, ..., min_value=min_lr, every=steps_per_epoch)``: only the metric
+    of each epoch's last update counts. (Repeating one metric over an epoch's updates
+    would count each repeat as an update without improvement.) A negative ``factor``
     (meaningless in PyTorch), a ``threshold`` or ``eps`` below 0 and a list of ``min_lr``
     per parameter group are refused (groups: ``jaxlrs.optax``'s parameter groups).
 
