@@ -29,7 +29,7 @@ Each update ``k`` reports a metric ``m`` (``update(state, k, m)``), and PyTorch'
 3. When the bad count exceeds ``patience``, a reduction is attempted: it is applied
    (``n += 1``) when ``old - new > eps``, where ``old`` and ``new`` are the values the
    next update ``k + 1`` would use without and with it (for a constant base, PyTorch's
-   ``old_lr - max(old_lr * factor, min_lr) > eps``). Attempted or not, the cooldown
+   ``old_lr - max(old_lr * factor, min_lr) > eps``). Applied or not, the cooldown
    counter is set to ``cooldown`` and the bad count to 0.
 
 Only the metrics of updates ``k >= start`` with ``(k - start) % every == every - 1``
@@ -161,7 +161,7 @@ class Plateau(Controller):
 
     def update(self, state: PlateauState, count: Array, metric: Array) -> PlateauState:
         opts = state.options
-        count = jnp.asarray(count)
+        count = _count_array(count)
         m = _metric(metric).astype(state.best.dtype)
         better = self._is_better(m, state.best, opts.threshold.astype(m.dtype))
         best = jnp.where(better, m, state.best)
@@ -171,12 +171,13 @@ class Plateau(Controller):
         bad = jnp.where(cooling, 0, bad)
         attempt = bad > opts.patience
         # the values the next update would use without and with one more reduction
-        nxt = jnp.where(count < _MAX_INT32, count + 1, count)
+        nxt = jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
         b = state.base(nxt)
         old = _reduced(b, opts, state.reductions)
         new = _reduced(b, opts, state.reductions + 1)
         applied = attempt & (old - new > opts.eps.astype(b.dtype))
-        active = (count >= opts.start) & ((count - opts.start) % opts.every == opts.every - 1)
+        start, every = opts.start.astype(count.dtype), opts.every.astype(count.dtype)
+        active = (count >= start) & ((count - start) % every == every - 1)
 
         def keep(after: Array, before: Array) -> Array:
             return jnp.where(active, after, before).astype(before.dtype)
@@ -201,6 +202,16 @@ class Plateau(Controller):
     def __repr__(self) -> str:
         args = {p: getattr(self, p) for p in inspect.signature(plateau).parameters}
         return format_call("plateau", inspect.signature(plateau), args)
+
+
+def _count_array(count: Any) -> Array:
+    c = jnp.asarray(count)
+    if c.ndim != 0 or not jnp.issubdtype(c.dtype, jnp.integer):
+        raise TypeError(
+            f"plateau update(): count must be an integer scalar (the number of updates "
+            f"before this one), got {c.dtype} of shape {c.shape}"
+        )
+    return c
 
 
 def _metric(metric: Any) -> Array:

@@ -473,6 +473,21 @@ def test_bad_metric(metric: Any, kind: type, match: str) -> None:
         c.update(c.init(), jnp.int32(0), metric)
 
 
+def test_bad_count() -> None:
+    c = jaxlrs.plateau(0.1)
+    with pytest.raises(TypeError, match=r"plateau update\(\): count must be an integer scalar"):
+        c.update(c.init(), 1.5, 1.0)
+
+
+def test_int64_counts_under_x64() -> None:
+    with jax.enable_x64(True):
+        c = jaxlrs.plateau(0.1, patience=0, start=1)
+        state = c.init()
+        for k in range(3):
+            state = c.update(state, jnp.int64(k), 1.0)
+        assert int(state.reductions) == 1 and c.value(state, jnp.int64(3)).dtype == jnp.float64
+
+
 EXTREMES = (1e-45, 1e-39, 3e38, 10**400, 2**31, 2**63, math.nan, math.inf, -1e-45, -1e39)
 EXTREMES += (-(2**63), -1, 0, 1, 0.5, 2, 2.0**-100, 2.0**127 - 2.0**103, -0.0)
 PARAMS = ("base", "factor", "patience", "threshold", "cooldown", "min_value", "eps", "start")
