@@ -94,6 +94,8 @@ class PlateauState(NamedTuple):
     ``n`` of reductions applied; ``best`` the best metric so far; ``num_bad`` (int32) the
     updates since it improved (PyTorch's ``num_bad_epochs``); ``cooldown_left`` (int32)
     PyTorch's ``cooldown_counter``; ``options`` the rule's numbers.
+    ``state._replace(base=hold(s))`` swaps in a base schedule ``s`` of the same structure
+    (other values, same constructors) without a retrace of a jitted step.
     """
 
     base: Held

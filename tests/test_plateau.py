@@ -15,6 +15,7 @@ import pytest
 from _oracles import oracle
 
 import jaxlrs
+from jaxlrs._held import hold
 from jaxlrs.compat import torch as lrs
 
 torch = pytest.importorskip("torch")
@@ -138,7 +139,7 @@ def sequence(rng: np.random.Generator, kind: str, n: int) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def options(rng: np.random.Generator, mode: str, threshold_mode: str, n: int) -> dict[str, Any]:
+def options(rng: np.random.Generator, mode: str, threshold_mode: str) -> dict[str, Any]:
     lr = float(10 ** rng.uniform(-4, 0))
     factor = float(rng.choice([0.1, 0.5, 0.25, rng.uniform(0.05, 0.95)]))
     if threshold_mode == "rel":
@@ -172,7 +173,7 @@ def test_matches_torch_on_generated_sequences(mode: str, threshold_mode: str) ->
     while len(draws) < 120:
         kind = KINDS[len(draws) % len(KINDS)]
         ms = sequence(rng, kind, N)
-        kw = options(rng, mode, threshold_mode, N)
+        kw = options(rng, mode, threshold_mode)
         rates, reduced, margin = torch_rates(ms, **kw)
         if margin < 1e-5:
             continue  # a decision within float32 rounding of its bar: float64's call
@@ -238,7 +239,7 @@ def test_x64_matches_torch_in_float64() -> None:
     with jax.enable_x64(True):
         for kind in KINDS * 2:
             ms = sequence(rng, kind, N).astype(np.float64)
-            kw = options(rng, "min", "rel", N)
+            kw = options(rng, "min", "rel")
             rates, want_red, margin = torch_rates(ms, **kw)
             if margin < 1e-9:
                 continue
@@ -295,7 +296,7 @@ def test_rule64_is_torch_on_a_constant_base() -> None:
     for i in range(60):
         mode, tmode = MODES[i % 4]
         ms = sequence(rng, KINDS[i % len(KINDS)], N)
-        kw = options(rng, mode, tmode, N)
+        kw = options(rng, mode, tmode)
         rates, red, _ = torch_rates(ms, **kw)
         lr, kw["min_value"] = kw.pop("lr"), kw.pop("min_lr")
         got, got_red = rule64(np.full(N + 1, lr), ms.astype(np.float64), **kw)
@@ -416,6 +417,11 @@ def test_swapping_numbers_does_not_retrace() -> None:
             want = c.value(state, k)
             v, state = step(state, jnp.int32(k), jnp.float32(1.0))
             assert float(v) == pytest.approx(float(want), rel=1e-6)
+    swapped = state._replace(base=hold(jaxlrs.cosine(0.2, 70)))
+    v, _ = step(swapped, jnp.int32(3), jnp.float32(1.0))
+    n = int(swapped.reductions)
+    assert n == 1  # the second plateau's, kept
+    assert float(v) == pytest.approx(float(jaxlrs.cosine(0.2, 70)(3)) * 0.5**n, rel=1e-6)
     assert len(traces) == 1
 
 
