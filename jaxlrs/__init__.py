@@ -21,6 +21,7 @@ from ._decays import rex as rex
 from ._decays import tanh_decay as tanh_decay
 from ._noise import noise as noise
 from ._parse import parse as parse
+from ._plateau import plateau as plateau
 from ._plot import plot as plot
 from ._primitives import constant as constant
 from ._primitives import cosine as cosine
@@ -80,6 +81,7 @@ __all__ = [
     "parse",
     "piecewise_constant",
     "piecewise_linear",
+    "plateau",
     "plot",
     "polynomial",
     "rex",

@@ -15,6 +15,9 @@ Conventions that differ from jaxlrs's native schedules:
   ``jaxlrs.join``); ``ChainedScheduler`` multiplies its children's factors.
 * ``OneCycleLR`` raises in PyTorch when stepped past ``total_steps``; jaxlrs holds the
   final value (``max_lr / div_factor / final_div_factor``) from step ``total_steps - 1``.
+* ``ReduceLROnPlateau`` is the one constructor that returns a controller, not a schedule
+  (its rate follows the metric each update reports): use it through
+  ``jaxlrs.optax.inject`` with ``tx.update(..., value=loss)``.
 * PyTorch's stateful schedulers compute most rates recursively (``lr *= ratio`` each
   step); jaxlrs evaluates the closed form at any step, with integer step arithmetic.
 """
@@ -49,6 +52,7 @@ from ._torch_cycles import CyclicLR as CyclicLR
 from ._torch_cycles import CyclicMomentum as CyclicMomentum
 from ._torch_cycles import OneCycleLR as OneCycleLR
 from ._torch_cycles import OneCycleMomentum as OneCycleMomentum
+from ._torch_plateau import ReduceLROnPlateau as ReduceLROnPlateau
 
 Array = jax.Array
 
@@ -66,6 +70,7 @@ __all__ = [
     "OneCycleLR",
     "OneCycleMomentum",
     "PolynomialLR",
+    "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
 ]
