@@ -77,8 +77,10 @@ def _scalar(fn: str, name: str, x: Any, allowed: str) -> Any:
         return x
     if isinstance(x, (bool, np.bool_)) or isinstance(x, (str, bytes)) or x is None:
         _fail(fn, name, allowed, x, TypeError)
-    if isinstance(x, (int, float)):
+    if type(x) in (int, float):
         return x
+    if isinstance(x, (int, float)) and not isinstance(x, np.generic):
+        return float(x) if isinstance(x, float) else int(x)  # subclasses: the plain number
     if isinstance(x, (np.ndarray, np.generic, jax.Array)):
         arr = np.asarray(x)
         if arr.ndim != 0:

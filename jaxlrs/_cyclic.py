@@ -56,6 +56,28 @@ def fraction_of(fraction: Any, steps: Any, rounding: str) -> Array:
 MODES = ("triangular", "triangular2", "exp_range")
 
 
+def exp_range_blend(time: Time, low: Any, high: Any, s: Array, rest: Array, gamma: Any) -> Array:
+    """``low + (high - low) * s * gamma**t`` for a triangle ``s`` (``rest = 1 - s``, from
+    exact integers) at the absolute step ``t``.
+
+    A decay is ``low * (rest + s * (1 - gamma**t)) + high * s * gamma**t``: no
+    cancellation where the value comes close to a small ``high`` (``high < low``). A growth
+    (``gamma**t > 2``) is ``low + (high - low) * s * gamma**t`` with the product formed by
+    ``times_power``, so that it overflows only where the value does (``s = 0`` gives
+    ``low``, never ``0 * inf``); every branch stays finite (no NaN gradient)."""
+    f = float_dtype()
+    c = _time._correction(gamma)
+    log_g = jnp.log(value(gamma)) + (0.0 if c is None else jnp.asarray(c, f))
+    a = _time.to_float(time) * log_g
+    grow = a > math.log(2.0)
+    e = _exponent(time, 1, False)
+    sa = times_power(s * jnp.where(grow, value(high) - value(low), 1.0), gamma, e)
+    gap = -jnp.expm1(jnp.minimum(a, math.log(2.0)))  # 1 - gamma**t, finite everywhere
+    amp = jnp.where(grow, 0.0, sa)  # s gamma**t where decaying
+    decaying = value(low) * (rest + s * gap) + value(high) * amp
+    return jnp.where(grow, value(low) + sa, decaying)
+
+
 def _cyclic(
     time: Time, low: Any, high: Any, period: Any, mode: str, gamma: Any, inc_fraction: Any
 ) -> Array:
@@ -67,17 +89,13 @@ def _cyclic(
         p = count(period).astype(float_dtype())
         local = Time(jnp.clip(_time.to_float(time) - q * p, 0, p))
     unit, rest = triangle(local, period, inc_fraction)
-    if mode != "triangular":
+    if mode == "exp_range":
+        return exp_range_blend(time, low, high, unit, rest, gamma)
+    if mode == "triangular2":
         # lr = low * (1 - u * a) + high * u * a for the amplitude a, with
         # 1 - u * a = (1 - u) + u * (1 - a): a dip (high < low) keeps its small apex.
-        if mode == "triangular2":
-            amp = jnp.exp2(-q.astype(float_dtype()))
-            gap = -jnp.expm1(-q.astype(float_dtype()) * math.log(2))
-        else:
-            amp = times_power(1.0, gamma, _exponent(time, 1, False))
-            c = _time._correction(gamma)
-            log_g = jnp.log(value(gamma)) + (0.0 if c is None else jnp.asarray(c, amp.dtype))
-            gap = -jnp.expm1(_time.to_float(time) * log_g)  # 1 - gamma**t
+        amp = jnp.exp2(-q.astype(float_dtype()))
+        gap = -jnp.expm1(-q.astype(float_dtype()) * math.log(2))
         rest = rest + unit * gap
         unit = unit * amp
     return value(low) * rest + value(high) * unit

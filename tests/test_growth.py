@@ -166,8 +166,24 @@ def test_cycle_decay_growth(value, period, decay, limit, ts):
     ts=STEPS,
 )
 def test_cyclic_lr_exp_range_growth(low, high, up, down, gamma, ts):
-    """PyTorch's exp_range: ``low + (high - low) s(t) gamma**t``."""
-    s = P.CyclicLR(low, high, up, down, mode="exp_range", gamma=gamma)
+    """exp_range, PyTorch's and native: ``low + (high - low) s(t) gamma**t``, the triangle
+    rising over ``up`` steps and falling over ``down``."""
+    _exp_range_check(
+        P.CyclicLR(low, high, up, down, mode="exp_range", gamma=gamma),
+        low,
+        high,
+        up,
+        down,
+        gamma,
+        ts,
+    )
+    native = S.cyclic(
+        low, high, up + down, mode="exp_range", gamma=gamma, inc_fraction=up / (up + down)
+    )
+    _exp_range_check(native, low, high, up, down, gamma, ts)
+
+
+def _exp_range_check(s, low, high, up, down, gamma, ts):
     t = np.array([*ts, 200, up + down], np.int32)
     exact = []
     for x in t.tolist():
@@ -288,6 +304,7 @@ def test_growth_gradients_never_nan(factor, t):
         lambda a, f: S.cycle(S.scale(lin, a), 10, period_mult=2, decay=f, limit=4)(t),
         lambda a, f: S.sgdr(a, 10, decay=f, end=0.125)(t),
         lambda a, f: P.CyclicLR(0.1, a, 4, 6, mode="exp_range", gamma=f)(t),
+        lambda a, f: S.cyclic(0.1, a, 10, mode="exp_range", gamma=f, inc_fraction=0.4)(t),
     ]
     for fn in fns:
         for a in (0.0, 1.0):

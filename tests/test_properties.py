@@ -291,3 +291,42 @@ def test_jit_and_vmap_agree_with_eager(case, a, n):
     elementwise with vmap agrees with the eager call."""
     s = CASES[case](a, n)
     np.testing.assert_allclose(_vmapped(s, GRID), s(GRID), rtol=1e-6)
+
+
+# -- NumPy scalars as hyperparameters (issue 8): the same schedule as Python numbers --------
+
+_AS = [np.float64, np.float32, np.int64, np.int32, jnp.asarray]
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    init=st.floats(-1e3, 1e3).filter(lambda x: abs(x) > 1e-3),
+    rate=st.floats(0.5, 2.0),
+    steps=st.integers(1, 10**6),
+    kind=st.sampled_from(_AS),
+)
+def test_numpy_scalars_give_python_number_values(init, rate, steps, kind):
+    """A NumPy or JAX scalar hyperparameter is read as the Python number it holds (the
+    packed eager path then keeps its full float64 precision, host correction included):
+    the values equal those of the Python-number schedule bit for bit."""
+    cast = (lambda x: kind(x)) if kind in (np.float64, jnp.asarray) else None
+    if kind in (np.float32,):
+        init, rate = float(np.float32(init)), float(np.float32(rate))
+        cast = kind
+    if kind in (np.int64, np.int32):
+        init, cast = float(round(init)) or 1.0, None
+    t = np.array([0, 1, steps // 2, steps, 2**24 + 1, 2**31 - 1], np.int64).astype(np.int32)
+    pairs = [
+        (jaxlrs.exponential(init, rate), lambda c: jaxlrs.exponential(c(init), c(rate))),
+        (jaxlrs.linear(init, 0.0, steps), lambda c: jaxlrs.linear(c(init), 0.0, steps)),
+        (jaxlrs.cosine(init, steps), lambda c: jaxlrs.cosine(c(init), steps)),
+    ]
+    for plain, build in pairs:
+        if cast is not None:
+            np.testing.assert_array_equal(np.asarray(build(cast)(t)), np.asarray(plain(t)))
+    if kind in (np.int64, np.int32):
+        s = jaxlrs.linear(1.0, 0.0, kind(steps))
+        assert type(s.args["steps"]) is int
+        np.testing.assert_array_equal(
+            np.asarray(s(t)), np.asarray(jaxlrs.linear(1.0, 0.0, steps)(t))
+        )

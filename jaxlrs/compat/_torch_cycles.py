@@ -14,7 +14,7 @@ import numpy as np
 from .. import _check as check
 from .. import _time
 from .._curves import half_cos_pair, times_count
-from .._primitives import _exponent, times_power
+from .._cyclic import exp_range_blend
 from .._schedule import Schedule, register
 from .._time import Time, value
 from ._util import is_concrete
@@ -61,19 +61,7 @@ def _cyclic_wave(
         amp = jnp.exp2(-q.astype(f))
         gap = -jnp.expm1(-q.astype(f) * math.log(2))
     else:
-        c = _time._correction(gamma)
-        log_g = jnp.log(value(gamma)) + (0.0 if c is None else jnp.asarray(c, f))
-        a = t * log_g
-        grow = a > math.log(2.0)
-        # A growth (gamma**t > 2) is low + (high - low) s gamma**t, the product formed by
-        # times_power so that it overflows only where the value does (s = 0 gives low,
-        # never 0 * inf); a decay keeps the cancellation-free form below.
-        e = _exponent(time, 1, False)
-        sa = times_power(s * jnp.where(grow, value(high) - value(low), 1.0), gamma, e)
-        gap = -jnp.expm1(jnp.minimum(a, math.log(2.0)))  # 1 - gamma**t, finite everywhere
-        amp = jnp.where(grow, 0.0, sa)  # s gamma**t where decaying
-        decaying = value(low) * (rest + s * gap) + value(high) * amp
-        return jnp.where(grow, value(low) + sa, decaying)
+        return exp_range_blend(time, low, high, s, rest, gamma)
     # low * (1 - s * amp) + high * s * amp with 1 - s * amp = (1 - s) + s * (1 - amp):
     # no cancellation where the value comes close to a small high (high < low).
     return value(low) * (rest + s * gap) + value(high) * (s * amp)
