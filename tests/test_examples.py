@@ -1,0 +1,57 @@
+"""The training-loop examples run as a user runs them, in a subprocess, and pass their own
+checks (the loss falls, each logged rate is ``schedule(k)``, each step traces once, the
+sweep's run of the single run's peak matches it): a failed check exits non-zero."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_example(name: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's jaxlrs
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name), "--steps", "100"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "framework"), [("flax_nnx.py", "flax.nnx"), ("equinox_loop.py", "equinox")]
+)
+def test_example_runs_and_passes_its_checks(name, framework):
+    pytest.importorskip(framework)
+    r = run_example(name)
+    assert r.returncode == 0, f"{name} exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    lines = r.stdout.splitlines()
+    assert lines[0] == "one run: warmup_cosine(0.01, 10, 100)"
+    assert any(line.startswith("    99 ") for line in lines)  # the last update is logged
+    assert sum(line.startswith("  peak ") for line in lines) == 4  # one line per peak
+    assert "step traced 1 time(s)" in r.stdout
+    assert "check failed" not in r.stderr
+
+
+def test_example_fails_loudly_when_a_check_fails():
+    """A check that fails exits non-zero with its reason (1 update: the loss cannot halve)."""
+    pytest.importorskip("equinox")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "equinox_loop.py"), "--steps", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
+    assert r.returncode != 0
+    assert "check failed: the loss did not fall by half" in r.stderr
