@@ -597,7 +597,11 @@ def triangle(time: Time, steps: Any, inc_fraction: Any) -> tuple[Array, Array]:
     done, left = ramp(time, steps)
     inc = value(inc_fraction)
     ramp_only = inc >= 1
-    dec = jnp.where(ramp_only, 1.0, 1 - inc)
+    # 1 - inc from the exact inc_fraction: float32's 0.999 is 1.3e-5 away from 0.999 in
+    # 1 - inc (1 - inc is exact in floats, the correction adds the bits storing dropped).
+    c = _time._correction(inc_fraction)
+    dec = 1 - inc if c is None else (1 - inc) - inc * jnp.asarray(c, inc.dtype)
+    dec = jnp.where(ramp_only, 1.0, dec)
     gap = _apex_gap(time, steps, inc_fraction, done)
     up = done / inc
     down = jnp.where(ramp_only, jnp.where(left > 0, jnp.inf, 0.0), left / dec)

@@ -14,8 +14,9 @@ import jax.numpy as jnp
 
 from . import _check as check
 from . import _time
-from ._combinators import locate, warmup
+from ._combinators import warmup
 from ._curves import half_cos_pair
+from ._cycles import locate
 from ._primitives import cosine, times_power
 from ._schedule import Schedule, expands, register
 from ._time import Time, count, float_dtype, value

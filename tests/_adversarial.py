@@ -518,7 +518,7 @@ def _slanted_want(kw, t):
 )
 def _(d):
     ratio = d(st.one_of(st.sampled_from([32, 1, 1.0, 2.5]), logu(1.0, 1e6)))
-    return {"peak": d(POS), "steps": d(LEN), "cut_frac": d(FRAC), "ratio": ratio}
+    return {"peak": d(POS), "steps": d(LEN31), "cut_frac": d(FRAC), "ratio": ratio}
 
 
 def _tanh_want(kw, t):
@@ -1265,7 +1265,7 @@ spec(
     {"base_lr": "value", "step_size": "count", "gamma": "pos"},
     edges=lambda kw: [kw["step_size"] * k for k in (1, 2, 3)],
     want=lambda kw, t: kw["base_lr"] * kw["gamma"] ** np.floor_divide(t, kw["step_size"]),
-)(lambda d: {"base_lr": d(POS), "step_size": d(LEN), "gamma": d(RATE)})
+)(lambda d: {"base_lr": d(POS), "step_size": d(LEN31), "gamma": d(RATE)})
 spec(
     _pt("MultiStepLR"),
     pt.MultiStepLR,
@@ -1294,7 +1294,7 @@ spec(
     lambda d: {
         "base_lr": d(POS),
         "factor": d(st.one_of(st.just(1.0), FRAC, logu(1e-9, 1e-3))),
-        "total_iters": d(LEN),
+        "total_iters": d(LEN31),
     }
 )
 
@@ -1315,7 +1315,7 @@ spec(
         "base_lr": d(POS),
         "start_factor": d(st.one_of(st.just(1.0), FRAC, logu(1e-9, 1e-3))),
         "end_factor": d(st.one_of(st.sampled_from([0.0, 1.0]), FRAC, logu(1e-9, 1e-3))),
-        "total_iters": d(LEN),
+        "total_iters": d(LEN31),
     }
 )
 spec(
@@ -1333,7 +1333,7 @@ spec(
 )(
     lambda d: {
         "base_lr": d(POS),
-        "total_iters": d(LEN),
+        "total_iters": d(LEN31),
         "power": d(st.one_of(st.sampled_from([1.0, 2.0, 0.5]), logu(0.01, 10))),
     }
 )
@@ -1353,7 +1353,7 @@ spec(
     {"base_lr": "value", "T_max": "count", "eta_min": "value"},
     edges=lambda kw: [kw["T_max"] * k for k in (1, 2, 3)],
     want=_cos_annealing_want,
-)(lambda d: {"base_lr": d(VAL), "T_max": d(LEN), "eta_min": d(VAL)})
+)(lambda d: {"base_lr": d(VAL), "T_max": d(LEN31), "eta_min": d(VAL)})
 
 
 def _sgdr_like(peak, end, period, mult, t, decay=1.0):
@@ -1370,7 +1370,7 @@ spec(
 )(
     lambda d: {
         "base_lr": d(VAL),
-        "T_0": d(LEN),
+        "T_0": d(LEN31),
         "T_mult": d(st.one_of(st.just(1), st.integers(1, 5))),
         "eta_min": d(VAL),
     }
@@ -1401,8 +1401,8 @@ def _cyclic_draw(d):
     return {
         "base_lr": d(VAL),
         "max_lr": d(VAL),
-        "step_size_up": d(LEN),
-        "step_size_down": d(st.one_of(st.none(), LEN)),
+        "step_size_up": d(LEN31),
+        "step_size_down": d(st.one_of(st.none(), LEN31)),
         "mode": d(st.sampled_from(["triangular", "triangular2", "exp_range"])),
         "gamma": d(st.one_of(st.just(1.0), floats(0.9, 1.0), st.just(0.99999))),
     }
@@ -1488,7 +1488,7 @@ def _onecycle_draw(d):
     three = d(st.booleans())
     return {
         "max_lr": d(POS),
-        "total_steps": d(st.one_of(st.integers(2, 10), LEN.filter(lambda n: n >= 2))),
+        "total_steps": d(st.one_of(st.integers(2, 10), LEN31.filter(lambda n: n >= 2))),
         "pct_start": d(
             st.one_of(st.sampled_from([0.3, 0.25, 0.5]), floats(0.0, 0.5 if three else 1.0))
         ),
@@ -1661,7 +1661,7 @@ spec(
 )(
     lambda d: {
         "initial_learning_rate": d(POS),
-        "decay_steps": d(st.one_of(st.just(1), SMALL_LEN, LEN)),
+        "decay_steps": d(st.one_of(st.just(1), SMALL_LEN, LEN31)),
         "decay_rate": d(RATE),
         "staircase": d(st.booleans()),
     }
@@ -1686,7 +1686,7 @@ spec(
 )(
     lambda d: {
         "initial_learning_rate": d(VAL),
-        "decay_steps": d(LEN),
+        "decay_steps": d(LEN31),
         "decay_rate": d(st.one_of(st.just(0.0), logu(1e-9, 1e3))),
         "staircase": d(st.booleans()),
     }
@@ -1733,7 +1733,7 @@ spec(
 )(
     lambda d: {
         "initial_learning_rate": d(VAL),
-        "decay_steps": d(LEN),
+        "decay_steps": d(LEN31),
         "end_learning_rate": d(VAL),
         "power": d(st.one_of(st.sampled_from([1.0, 2.0, 0.5]), logu(0.01, 10))),
         "cycle": d(st.booleans()),
@@ -1774,7 +1774,7 @@ spec(
 )(
     lambda d: {
         "initial_learning_rate": d(VAL),
-        "decay_steps": d(LEN),
+        "decay_steps": d(LEN31),
         "alpha": d(st.one_of(st.just(0.0), FRAC)),
         "warmup_target": d(st.one_of(st.none(), VAL)),
         "warmup_steps": d(st.one_of(st.just(0), LEN31)),
@@ -1805,7 +1805,7 @@ spec(
 )(
     lambda d: {
         "initial_learning_rate": d(VAL),
-        "first_decay_steps": d(LEN),
+        "first_decay_steps": d(LEN31),
         "t_mul": d(MULT),
         "m_mul": d(st.one_of(st.just(1.0), floats(0.1, 1.0))),
         "alpha": d(st.one_of(st.just(0.0), FRAC)),
@@ -1997,7 +1997,7 @@ spec(
     lambda d: {
         "peak": d(POS),
         "num_warmup_steps": d(st.one_of(st.just(0), LEN31)),
-        "timescale": d(st.one_of(st.none(), LEN)),
+        "timescale": d(st.one_of(st.none(), LEN31)),
     }
 )
 

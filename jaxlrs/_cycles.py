@@ -1,0 +1,202 @@
+"""Where a step falls among cycles of growing length: the cycle index, the step inside
+the cycle and the cycle's length, for ``cycle`` and ``sgdr`` (lengths ``period *
+period_mult**i``). Integer multipliers are located in exact integers; a float multiplier
+locates its cycle with double-float arithmetic (``_time``'s DF), corrected by one step
+either way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _time
+from ._time import Time, count, float_dtype, index_dtype, value
+
+Array = jax.Array
+
+
+def _unsigned() -> np.dtype:
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.uint64))
+
+
+def _geometric(m: Array, i: Array, bits: int) -> tuple[Array, Array]:
+    """``(m**i, 1 + m + ... + m**(i-1))`` in unsigned integers, saturating at the type's
+    maximum, by binary powering over the ``bits`` bits of ``i`` (a fixed, small graph)."""
+    u = _unsigned()
+    top = jnp.asarray(np.iinfo(u).max, u)
+    m = m.astype(u)
+    i = i.astype(u)
+
+    def mul(a: Array, b: Array) -> Array:
+        return jnp.where(a > top // jnp.maximum(b, 1), top, a * b)
+
+    def add(a: Array, b: Array) -> Array:
+        return jnp.where(a > top - b, top, a + b)
+
+    power = jnp.ones_like(i)
+    total = jnp.zeros_like(i)
+    base, base_sum = m, jnp.ones((), u)  # m**(2**j) and its geometric sum
+    for j in range(bits):
+        bit = ((i >> j) & 1).astype(bool)
+        power, total = (
+            jnp.where(bit, mul(power, base), power),
+            jnp.where(bit, add(mul(total, base), base_sum), total),
+        )
+        base, base_sum = mul(base, base), add(mul(base_sum, base), base_sum)
+    return power, total
+
+
+def _cycle_int(time: Time, period: Array, mult: Any) -> tuple[Array, Array, Array | None]:
+    """Cycle index ``i``, position ``u`` inside it, and the integer stretch ``m**i``."""
+    n = time.n
+    if isinstance(mult, int) and mult == 1:
+        i = _time.div(n, period)
+        return i, n - i * period, None
+    f = float_dtype()
+    m = count(mult)
+    nf, pf, mf = n.astype(f), period.astype(f), m.astype(f)
+    one = m == 1
+    safe_m = jnp.where(one, 2.0, mf)
+    est = jnp.log1p(nf * (safe_m - 1) / pf) / jnp.log(safe_m)
+    bits = 7 if index_dtype().itemsize == 8 else 6
+    i = jnp.clip(jnp.floor(est - 1e-3), 0, 2**bits - 2).astype(index_dtype())
+    i = jnp.where(one, 0, i)
+    u = _unsigned()
+    un, up = n.astype(u), period.astype(u)
+    top = jnp.asarray(np.iinfo(u).max, u)
+
+    power, total = _geometric(m, i, bits)
+    s = jnp.where(total > top // up, top, total * up)
+    length = jnp.where(power > top // up, top, power * up)
+    nxt = jnp.where(s > top - length, top, s + length)
+    bump = un >= nxt
+    i = jnp.where(bump, i + 1, i)
+    s = jnp.where(bump, nxt, s)
+    um = m.astype(u)
+    power = jnp.where(bump, jnp.where(power > top // um, top, power * um), power)
+    # m == 1 at run time (a traced period_mult): plain division.
+    q = _time.div(n, period)
+    i = jnp.where(one, q, i)
+    s = jnp.where(one, (q * period).astype(u), s)
+    power = jnp.where(one, jnp.ones((), u), power)
+    return i, (un - s).astype(index_dtype()), power
+
+
+def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Time]:
+    """Cycle index and local time for a float ``period_mult`` (or period, or step).
+
+    Cycle ``i`` starts at ``S_i = period * G(i)``, ``G(i) = 1 + m + ... + m**(i-1)``. A
+    float32 logarithm estimates ``i``; ``G`` and ``m**i`` at the estimate then come exactly
+    enough (double-float, about 48 bits) from binary powering over a table of
+    ``m**(2**j)`` and ``G(2**j)``, computed once from the hyperparameters; comparing the
+    step with the starts of the estimated cycle and of the next one corrects the estimate
+    by one either way. The position ``t - S_i`` is then accurate to a small fraction of a
+    step at any step (a float32 formula is thousands of steps off near 2**31). Gradients
+    flow through the plain float formula (same value, finite for every input)."""
+    f = float_dtype()
+    sg = jax.lax.stop_gradient
+    bits = 31 if index_dtype().itemsize == 4 else 63
+    big = 2.0**62 if f.itemsize == 4 else 2.0**200
+
+    t = _time.to_float(time)
+    p = period.astype(f)
+    m = value(period_mult)
+    # -- the exact path (no gradient) --
+    if time.exact:
+        t_df = _time.df(sg(time.n))
+        if time.d is not None:
+            t_df = _time.df_div(t_df, _time.df(sg(time.d)))
+    else:
+        t_df = _time.df(sg(t))
+    p_df = _time.df(sg(period))
+    m_df = _time.DF(*map(sg, _time.df_value(period_mult)))
+    delta = _time.df_add(m_df, _time.df(-jnp.ones((), f)))
+    one = delta.hi <= 0
+    d_safe = jnp.where(one, 1.0, delta.hi)
+    est = jnp.where(one, sg(t) / sg(p), jnp.log1p(sg(t) * d_safe / sg(p)) / jnp.log1p(d_safe))
+    i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
+    z = jnp.zeros((), f)
+    unit = _time.DF(z + 1, z)
+
+    def bit(j: Any, carry: tuple[_time.DF, ...]) -> tuple[_time.DF, ...]:
+        # acc: (G(i0 mod 2**j), m**(i0 mod 2**j)); tab: (G(2**j), m**(2**j)).
+        acc_g, acc_p, tab_g, tab_p = carry
+        on = ((i0 >> j) & 1).astype(bool)
+        acc_g = _time.df_where(
+            on, _time.df_min(_time.df_add(acc_g, _time.df_mul(acc_p, tab_g)), big), acc_g
+        )
+        acc_p = _time.df_where(on, _time.df_min(_time.df_mul(acc_p, tab_p), big), acc_p)
+        tab_g = _time.df_min(_time.df_add(tab_g, _time.df_mul(tab_g, tab_p)), big)
+        tab_p = _time.df_min(_time.df_mul(tab_p, tab_p), big)
+        return acc_g, acc_p, tab_g, tab_p
+
+    zeros = _time.DF(jnp.zeros_like(i0, f), jnp.zeros_like(i0, f))
+    ones = _time.DF(zeros.hi + 1, zeros.lo)
+    acc_g, acc_p, _, _ = jax.lax.fori_loop(
+        0, bits, bit, (zeros, ones, unit, _time.DF(m_df.hi + z, m_df.lo + z))
+    )
+    start = _time.df_mul(p_df, acc_g)
+    length = _time.df_mul(p_df, acc_p)
+    nxt = _time.df_add(start, length)
+    prev_len = _time.df_div(length, m_df)
+    prev = _time.df_add(start, _time.df_neg(prev_len))
+    up = _time.df_ge(t_df, nxt)
+    down = (i0 > 0) & ~_time.df_ge(t_df, start)
+    i = i0 + up.astype(i0.dtype) - down.astype(i0.dtype)
+    start = _time.df_where(up, nxt, _time.df_where(down, prev, start))
+    stretch = _time.df_where(
+        up, _time.df_mul(acc_p, m_df), _time.df_where(down, _time.df_div(acc_p, m_df), acc_p)
+    )
+    u = _time.df_add(t_df, _time.df_neg(start))
+    exact = jnp.clip((u.hi + u.lo) / stretch.hi, 0, sg(p))
+    # -- the differentiable float formula at the same i (finite for every input) --
+    fi = sg(i).astype(f)
+    safe_m = jnp.where(one, 2.0, m)
+    safe_i = jnp.where(one, 0.0, fi)
+    scale = safe_m**safe_i
+    geo = (scale - 1) / (safe_m - 1)
+    approx = jnp.where(one, t - fi * p, (t - p * geo) / scale)
+    return i, Time(jnp.clip(approx + sg(exact - approx), 0, p))
+
+
+def locate(
+    time: Time, period: Array, period_mult: Any
+) -> tuple[Array, Time, Array | None, Time | None]:
+    """``(i, local, ok, rough)``: the cycle index and the local time in ``[0, period]``;
+    where ``ok`` (when not None) is False, use the float local time ``rough`` instead."""
+    f = float_dtype()
+    if not (
+        time.exact
+        and _time.is_int(period)
+        and (isinstance(period_mult, int) or _time.is_int(period_mult))
+    ):
+        i, local = _cycle_float(time, period, period_mult)
+        return i, local, None, None
+    outer = time.d
+    whole = _time.whole(time)
+    i, pos, d = _cycle_int(Time(whole), period, period_mult)
+    local = Time(pos, d)
+    ok = None  # where the exact local time's denominator holds (else: a float time)
+    if d is not None:
+        ok = d < jnp.asarray(_time.index_max(), d.dtype) * 2  # m**i did not saturate
+    if outer is not None:
+        # A cycle inside a stretched schedule: the fraction of a step rides along.
+        frac = time.n.astype(_unsigned()) - whole.astype(_unsigned()) * outer
+        if d is None:
+            scale = outer
+        else:
+            scale, fits = _time.product(d, outer)
+            ok = fits if ok is None else ok & fits
+        local = Time((pos.astype(_unsigned()) * outer + frac).astype(index_dtype()), scale)
+    if ok is None:
+        return i, local, None, None
+    # m**i (or its product with the outer stretch) beyond the unsigned range: the cycle is
+    # then so long that the float position is accurate.
+    pf = pos.astype(f)
+    if outer is not None:
+        pf = pf + frac.astype(f) / outer.astype(f)
+    mf = count(period_mult).astype(f)
+    return i, local, ok, Time(jnp.clip(pf / mf ** i.astype(f), 0, period.astype(f)))
