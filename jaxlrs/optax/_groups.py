@@ -350,7 +350,10 @@ def groups(
         labels = _match(rules, paths, fn, check)
         present = set(labels)
         used = {k: tx for k, tx in transforms.items() if k in present}
-        return optax.multi_transform(used, jax.tree_util.tree_unflatten(treedef, labels))
+        tree_of_labels = jax.tree_util.tree_unflatten(treedef, labels)
+        # A function, never the tree itself: multi_transform calls a callable tree of
+        # labels (an Equinox module is callable) instead of reading it.
+        return optax.multi_transform(used, lambda _: tree_of_labels)
 
     def init_fn(params: Any) -> Any:
         return build(params, check=True).init(params)
