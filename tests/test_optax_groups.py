@@ -147,7 +147,7 @@ def test_flax_dicts_each_group_trains_as_inject_alone():
         "no_decay": inject(optax.adamw, learning_rate=BASE_LR, weight_decay=0.0),
         "head": inject(optax.adamw, learning_rate=BASE_LR * HEAD_SCALE, weight_decay=0.1),
     }
-    grads = _grads(FLAX, 6)
+    grads = _grads(FLAX, 4)
     updates, state = _assert_groups_match_alone(tx, FLAX, grads, expected, per_group)
     # frozen: zero updates, and no moments anywhere in the state (no leaf of its shape)
     for u in updates:
@@ -159,7 +159,7 @@ def test_scaled_rate_is_base_times_multiplier_as_plain_optax():
     """The head's rate is base(k) * m(k) (float32), and it trains as plain Optax with that
     rate as a function (to float32 rounding: another program)."""
     tx = groups(optax.adamw, _flax_groups(), learning_rate=BASE_LR, weight_decay=0.1)
-    grads = _grads(FLAX, 6)
+    grads = _grads(FLAX, 4)
     params, state = FLAX, tx.init(FLAX)
     step = jax.jit(tx.update)
     for k, g in enumerate(grads):
@@ -474,3 +474,26 @@ def test_a_rule_matching_nothing_fails_at_init_listing_paths():
         r"the 7 parameter paths are 'params/Dense_0/bias', .*, \.\.\.",
     ):
         tx.init(FLAX)
+
+
+def test_vmap_sweep_over_stacked_group_states():
+    """States of one structure (other peaks) stack; one vmapped program trains them all,
+    each group at its own rate (a number base times a schedule multiplier too)."""
+    warm = jaxlrs.linear(0.0, 1.0, 4)
+
+    def make(peak):
+        rules = [Group("head", r"^params/head/", lr_scale=warm)]
+        return groups(optax.sgd, rules, learning_rate=peak)
+
+    peaks = [0.1, 0.2, 0.4]
+    states = jax.tree.map(lambda *x: jnp.stack(x), *[make(p).init(FLAX) for p in peaks])
+    tx = make(peaks[0])
+    grads = jax.tree.map(jnp.ones_like, FLAX)
+    step = jax.jit(jax.vmap(lambda s: tx.update(grads, s, FLAX)))
+    for _ in range(3):
+        updates, states = step(states)
+    got = current(states)
+    want = np.asarray([np.float32(p) * np.float32(warm(2)) for p in peaks])
+    np.testing.assert_array_equal(got["head/learning_rate"], want)
+    np.testing.assert_array_equal(got["default/learning_rate"], np.float32(peaks))
+    np.testing.assert_array_equal(updates["params"]["head"]["kernel"][:, 0, 0], -want)
