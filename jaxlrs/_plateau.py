@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -125,6 +125,7 @@ class Plateau(Controller):
     ``vmap`` with any one of them.
     """
 
+    _fn: ClassVar[str] = "plateau"  # the constructor its messages name
     base: Schedule
     factor: Any = 0.1
     patience: Any = 10
@@ -163,8 +164,8 @@ class Plateau(Controller):
 
     def update(self, state: PlateauState, count: Array, metric: Array) -> PlateauState:
         opts = state.options
-        count = _count_array(count)
-        m = _metric(metric).astype(state.best.dtype)
+        count = _count_array(self._fn, count)
+        m = _metric(self._fn, metric).astype(state.best.dtype)
         better = self._is_better(m, state.best, opts.threshold.astype(m.dtype))
         best = jnp.where(better, m, state.best)
         bad = jnp.where(better, 0, state.num_bad + 1)
@@ -206,27 +207,27 @@ class Plateau(Controller):
         return format_call("plateau", inspect.signature(plateau), args)
 
 
-def _count_array(count: Any) -> Array:
+def _count_array(fn: str, count: Any) -> Array:
     c = jnp.asarray(count)
     if c.ndim != 0 or not jnp.issubdtype(c.dtype, jnp.integer):
         raise TypeError(
-            f"plateau update(): count must be an integer scalar (the number of updates "
+            f"{fn} update(): count must be an integer scalar (the number of updates "
             f"before this one), got {c.dtype} of shape {c.shape}"
         )
     return c
 
 
-def _metric(metric: Any) -> Array:
+def _metric(fn: str, metric: Any) -> Array:
     if metric is None:
         raise TypeError(
-            "plateau update(): the metric is missing: pass the value it watches, "
+            f"{fn} update(): the metric is missing: pass the value it watches, "
             "e.g. tx.update(grads, opt_state, params, value=loss)"
         )
     m = jnp.asarray(metric)
     if m.ndim != 0:
-        raise ValueError(f"plateau update(): the metric must be a scalar, got shape {m.shape}")
+        raise ValueError(f"{fn} update(): the metric must be a scalar, got shape {m.shape}")
     if not (jnp.issubdtype(m.dtype, jnp.floating) or jnp.issubdtype(m.dtype, jnp.integer)):
-        raise TypeError(f"plateau update(): the metric must be a real number, got {m.dtype}")
+        raise TypeError(f"{fn} update(): the metric must be a real number, got {m.dtype}")
     return m
 
 

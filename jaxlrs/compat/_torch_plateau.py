@@ -10,6 +10,8 @@ from .._plateau import Plateau, build
 class TorchPlateau(Plateau):
     """:func:`jaxlrs.plateau` on a constant base, spelled as PyTorch's call."""
 
+    _fn = "compat.torch.ReduceLROnPlateau"
+
     def __repr__(self) -> str:
         shown = {
             "mode": (self.mode, "min"),
