@@ -120,21 +120,30 @@ def blend(shape: str, a: Array, b: Array, done: Array, left: Array) -> Array:
     raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
 
 
-def _two_sum(terms: list[Array]) -> Array:
-    """The sum of a few floats with the rounding of each addition carried along
-    (Knuth's two-sum), so that it is as exact as the result's float can be."""
+def _two_sum(terms: list[Array]) -> tuple[Array, Array]:
+    """The sum of a few floats as ``total + err``, the rounding of each addition carried
+    along (Knuth's two-sum)."""
     total, err = terms[0], jnp.zeros_like(terms[0])
     for x in terms[1:]:
         s = total + x
         bp = s - total
         err = err + ((total - (s - bp)) + (x - bp))
         total = s
-    return total + err
+    return total, err
 
 
 def times_count(x: Any, n: Array) -> tuple[Array, Array]:
+    """``(floor(x * n), x * n - floor(x * n))``: :func:`times_count_df` with its fraction
+    as one float."""
+    k, hi, lo = times_count_df(x, n)
+    return k, hi + lo
+
+
+def times_count_df(x: Any, n: Array) -> tuple[Array, Array, Array]:
     """``x * n`` for a float hyperparameter ``x`` in ``[0, 1]`` and a step count ``n``, as
-    an integer part and a fraction in ``[0, 1)``: ``(floor(x * n), x * n - floor(x * n))``.
+    an integer part and a fraction ``hi + lo`` in ``[0, 1)``, the fraction as two floats:
+    ``(floor(x * n), hi, lo)``. ``lo`` keeps what one float drops, so that ``1 - frac``
+    stays accurate near 1 (``c - k - frac`` next to a triangle's apex at ``0.999``).
 
     Phase boundaries at a fraction of a length (PyTorch's ``pct_start * total_steps``,
     the apex ``inc_fraction * steps`` of a triangle) need the product to the last step
@@ -154,7 +163,7 @@ def times_count(x: Any, n: Array) -> tuple[Array, Array]:
         prod = xv * n.astype(f) if fix is None else xv * n.astype(f) + fix
         k = jnp.floor(prod)
         kk = k.astype(n.dtype) if _time.is_int(n) else k
-        return kk, prod - k
+        return kk, prod - k, jnp.zeros_like(prod)
     bits = jax.lax.bitcast_convert_type(xv, np.int32)
     x_hi = jax.lax.bitcast_convert_type(jnp.bitwise_and(bits, np.int32(~0xFFF)), f)
     x_lo = xv - x_hi  # exact: the low 12 bits of the mantissa
@@ -178,7 +187,7 @@ def times_count(x: Any, n: Array) -> tuple[Array, Array]:
         whole = jnp.trunc(fix)
         ints.append(whole.astype(n.dtype))
         fracs.append(fix - whole)
-    frac = _two_sum(fracs)
-    carry = jnp.floor(frac)
+    total, err = _two_sum(fracs)
+    carry = jnp.floor(total + err)
     k = sum(ints[1:], ints[0]) + carry.astype(n.dtype)
-    return k, frac - carry
+    return k, total - carry, err  # total - carry is exact (carry is total's whole part)

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _check as check
 from . import _time
-from ._curves import half_cos_pair, pow_pair, times_count
+from ._curves import half_cos_pair, pow_pair, times_count_df
 from ._schedule import Schedule, register
 from ._time import Time, count, ramp, value
 
@@ -574,11 +574,13 @@ def _apex_gap(time: Time, steps: Any, inc_fraction: Any, done: Array) -> Array:
     length = count(steps)
     if not (time.exact and _time.is_int(length)):
         return value(inc_fraction) - done
-    k, phi = times_count(inc_fraction, length)
+    k, phi, phi_lo = times_count_df(inc_fraction, length)
     if time.d is None:
         lng = jnp.maximum(length, 1)
         c = jnp.minimum(time.n, lng)
-        return ((k - c).astype(f) + phi) / lng.astype(f)
+        # (k - c) + phi is exact where the gap is small (Sterbenz): phi_lo then counts
+        return (((k - c).astype(f) + phi) + phi_lo) / lng.astype(f)
+    phi = phi + phi_lo
     total, ok = _time._scaled(length, time.d)
     total = jnp.maximum(total, 1)
     kd = k.astype(total.dtype) * time.d.astype(total.dtype)

@@ -82,21 +82,38 @@ def _constant(t, value):
     return np.full(t.shape, float(value))
 
 
+# Each curve is init * g + end * (1 - g) with both weights computed apart (never
+# end + (init - end) * g, which loses a small value next to a large one: cosine(1.0, 1,
+# end=1e16) at step 0 would be 0 in float64).
+
+
 def _linear(t, init, end, steps):
-    done, _ = _progress(t, steps)
-    return init + (end - init) * done
+    done, left = _progress(t, steps)
+    return init * left + end * done
+
+
+def _complement(g_log):
+    """``1 - exp(g_log)``, accurately near 0 (``g_log`` = log of a weight in [0, 1])."""
+    with np.errstate(invalid="ignore"):
+        return -np.expm1(g_log)
 
 
 def _polynomial(t, init, end, steps, power):
     _, left = _progress(t, steps)
-    return end + (init - end) * left**power
+    with np.errstate(divide="ignore"):
+        g_log = power * np.log(left)
+    return init * np.exp(g_log) + end * _complement(g_log)
 
 
 def _cosine(t, init, steps, end, exponent, k):
-    _, left = _progress(t, steps)
+    done, left = _progress(t, steps)
     with np.errstate(divide="ignore"):  # log1p(-1) = -inf at t = 0 gives rest = 1
         rest = left if k == 1 else -np.expm1(k * np.log1p(-left))  # 1 - done**k, accurately
-    return end + (init - end) * _hcos(rest) ** exponent  # (1 + cos(pi p))/2 = hcos(1 - p)
+        lead = done if k == 1 else done**k  # 1 - rest
+        # (1 + cos(pi p))/2 = hcos(1 - p); its complement hcos(p)
+        # log hcos(rest), from whichever of hcos(rest) and 1 - hcos(lead) is accurate
+        g_log = exponent * np.where(rest < 0.5, np.log(_hcos(rest)), np.log1p(-_hcos(lead)))
+    return init * np.exp(g_log) + end * _complement(g_log)
 
 
 def _exponent(t, steps, staircase):

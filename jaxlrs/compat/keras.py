@@ -159,10 +159,7 @@ def InverseTimeDecay(
 
 def _piecewise_constant_decay(time: Time, boundaries: Any, values: Any, name: str) -> Array:
     vals = jnp.stack([value(v) for v in values]) if isinstance(values, tuple) else value(values)
-    if isinstance(boundaries, tuple):
-        b = jnp.stack([_time.count(x) for x in boundaries])
-    else:
-        b = _time.count(boundaries)
+    b = _time.counts(boundaries)  # unsigned when an entry passes the index maximum
     if time.exact and _time.is_int(b):
         # For integer b, t > b <=> ceil(t) > b: count the boundaries strictly below
         # ceil(t), in integers (``b + 1`` would wrap at the top of the index range).
@@ -170,6 +167,7 @@ def _piecewise_constant_decay(time: Time, boundaries: Any, values: Any, name: st
         if time.d is not None:
             u = time.n.astype(time.d.dtype)
             key = key + (u % time.d != 0).astype(key.dtype)
+        key, b = _time._alike(key, b)
         i = jnp.searchsorted(b, key, side="left", method="scan")
     else:
         t = _time.to_float(time)
@@ -244,10 +242,12 @@ def _polynomial_decay(
     done = jnp.where(inside, (k - 1 + done) / k, jnp.where(q > 0, 1.0, 0.0))
     # init g + end (1 - g), g = left**power, with 1 - g = -expm1(power log1p(-done)): both
     # weights accurate near 0, so the low end keeps its precision when end > init.
+    # (The complement from done only where done < 1/2: beyond, ``(k - 1 + done) / k`` of a
+    # late cycle rounds near 1, and 1 - g is accurate from the accurate left.)
     g = safe_pow(left, value(power))
-    short = done < 1
+    short = done < 0.5
     rest_g = jnp.where(
-        short, -jnp.expm1(value(power) * jnp.log1p(-jnp.where(short, done, 0.0))), 1.0
+        short, -jnp.expm1(value(power) * jnp.log1p(-jnp.where(short, done, 0.0))), 1 - g
     )
     return init * g + end * rest_g
 
