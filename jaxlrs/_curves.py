@@ -78,6 +78,23 @@ def pow_pair(done: Array, left: Array, p: Array) -> tuple[Array, Array]:
     return jnp.where(pos, jnp.exp(x), 0.0), jnp.where(pos, -jnp.expm1(x), 1.0)
 
 
+def half_cos_pow_pair(done: Array, left: Array, p: Array) -> tuple[Array, Array]:
+    """``(h**p, 1 - h**p)`` for ``h = half_cos(left)`` (``done + left = 1``), from the
+    logarithm of ``h`` itself: ``2 log(sin(pi left / 2))`` while ``left`` is the smaller,
+    else ``log1p(-half_cos(done))``. ``pow_pair(half_cos_pair(...))`` would first square
+    the sine, and ``h`` below float32's smallest normal flushes to 0 although ``h**p`` is
+    representable (a k-decay with ``k = 1e-27`` has ``h = 1.2e-54`` one step before its end,
+    and ``h**0.1 = 4e-6``). ``h = 0`` gives ``(0, 1)`` with finite gradients."""
+    first = left <= done
+    s = jnp.sin(0.5 * jnp.pi * jnp.where(first, left, done))
+    pos = s > 0
+    lg_small = 2 * jnp.log(jnp.where(pos, s, 1.0))
+    lg = jnp.where(first, lg_small, jnp.log1p(-jnp.square(s)))
+    x = p * lg
+    zero = first & ~pos  # left = 0: h = 0
+    return jnp.where(zero, 0.0, jnp.exp(x)), jnp.where(zero, 1.0, -jnp.expm1(x))
+
+
 def geometric(a: Array, b: Array, done: Array, left: Array) -> Array:
     """``a * (b / a)**done`` for positive ``a`` and ``b`` (NaN otherwise), written from the
     nearer end: ``a * exp(done * L)`` while ``done <= left``, else ``b * exp(-left * L)``
@@ -90,7 +107,11 @@ def geometric(a: Array, b: Array, done: Array, left: Array) -> Array:
     ratio = sb / sa
     # log(b / a) rounds once; log(b) - log(a) only where the ratio leaves the normal range.
     normal = (ratio > jnp.finfo(ratio.dtype).tiny) & (ratio < jnp.finfo(ratio.dtype).max)
-    lr = jnp.where(normal, jnp.log(jnp.where(normal, ratio, 1.0)), jnp.log(sb) - jnp.log(sa))
+    # The gradient always from log(b) - log(a): the quotient's (-b / a**2) overflows for a
+    # tiny a (a**2 flushes to 0), and 0 * inf is NaN even where its cotangent is 0.
+    diff = jnp.log(sb) - jnp.log(sa)
+    once = jnp.log(jnp.where(normal, jax.lax.stop_gradient(ratio), 1.0))
+    lr = diff + jax.lax.stop_gradient(jnp.where(normal, once - diff, 0.0))
     first = done <= left
     base = jnp.where(first, sa, sb)
     x = jnp.where(first, done, -left) * lr

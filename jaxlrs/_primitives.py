@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _check as check
 from . import _time
-from ._curves import half_cos_pair, pow_pair, times_count_df
+from ._curves import half_cos_pair, half_cos_pow_pair, pow_pair, times_count_df
 from ._schedule import Schedule, register
 from ._time import Time, count, ramp, value
 
@@ -144,10 +144,10 @@ def _cosine(time: Time, init: Any, steps: Any, end: Any, exponent: Any, k: Any) 
         # would have lost a tiny done: at step 1 of 10**8, 1e-8**0.1 = 0.158).
         done, left = pow_pair(left, done, value(k))
     init, end = value(init), value(end)
-    h_done, h_left = half_cos_pair(done, left)  # one sin for both
     if _is_one(exponent):
+        h_done, h_left = half_cos_pair(done, left)  # one sin for both
         return init * h_left + end * h_done
-    w, cw = pow_pair(h_done, h_left, value(exponent))
+    w, cw = half_cos_pow_pair(done, left, value(exponent))
     return init * w + end * cw
 
 
@@ -605,7 +605,8 @@ def triangle(time: Time, steps: Any, inc_fraction: Any) -> tuple[Array, Array]:
     dec = 1 - inc if c is None else (1 - inc) - inc * jnp.asarray(c, inc.dtype)
     dec = jnp.where(ramp_only, 1.0, dec)
     gap = _apex_gap(time, steps, inc_fraction, done)
-    up = done / inc
+    # (where: with a huge cotangent, done / inc's gradient -done / inc**2 would be 0 * inf)
+    up = jnp.where(done > 0, done / inc, 0.0)
     down = jnp.where(ramp_only, jnp.where(left > 0, jnp.inf, 0.0), left / dec)
     # Rising while p <= inc, decided on the exact gap: near a huge apex up and down may
     # round to the same float, and the complement must come from the right side.
@@ -617,7 +618,8 @@ def triangle(time: Time, steps: Any, inc_fraction: Any) -> tuple[Array, Array]:
     # triangle 2.4e-7 steps after step 6) both sides hold (u = 1): their mean, so that a
     # gradient with respect to inc_fraction is the mean of the two one-sided slopes.
     length = count(steps).astype(_time.float_dtype())
-    apex = (jnp.abs(gap) * length <= 2.0**-20) & ~ramp_only
+    # (Not at step 0, which is low even when the apex lies within 2**-20 of it.)
+    apex = (jnp.abs(gap) * length <= 2.0**-20) & ~ramp_only & (done > 0)
     return (
         jnp.where(apex, 0.5 * (up + down), unit),
         jnp.where(apex, 0.5 * (c_up + c_down), rest),

@@ -242,9 +242,18 @@ def _warmup_exponential(
         # frac = (r**done - r) / (1 - r) and 1 - frac = (1 - r**done) / (1 - r), each a
         # ratio of two expm1 of one sign: peak * frac + end * (1 - frac) never cancels
         # (end + (peak - end) * frac loses a small peak below a larger end).
+        # Where an exponent passes 1 in magnitude, float32's rounding of it (2e-6 of the
+        # value at 34) is avoided with pow, accurate to its last bit: r**done - r and
+        # 1 - r**done then no longer cancel.
         scale = jnp.expm1(lr)
-        frac = jnp.where(inside, jnp.exp(lr) * jnp.expm1(-left * lr) / -scale, left)
-        rest = jnp.where(inside, jnp.expm1(done * lr) / scale, done)
+        sr = jnp.where(inside, r, 0.5)
+        rd = sr**done
+        frac = jnp.where(
+            jnp.abs(left * lr) > 1, (rd - sr) / -scale, jnp.exp(lr) * jnp.expm1(-left * lr) / -scale
+        )
+        rest = jnp.where(jnp.abs(done * lr) > 1, (1 - rd) / -scale, jnp.expm1(done * lr) / scale)
+        frac = jnp.where(inside, frac, left)
+        rest = jnp.where(inside, rest, done)
         return value(peak) * frac + value(end) * rest
 
     return _ramp_then(time, peak, warmup, init, shape, after)
@@ -326,9 +335,10 @@ def _warmup_inverse_sqrt(
         # tau + D may pass float32's largest): every product below stays near 1.
         half = 0.5 * tau + 0.5 * value(total - w)
         a, r = jnp.sqrt((0.5 * tau + 0.5 * u) / half), jnp.sqrt(0.5 * tau / half)
-        frac = left * r * (1 + r) / (a * (a + 1))
+        # (where: a zero weight passes no gradient, which a huge cotangent would make 0 * inf)
+        frac = jnp.where(left > 0, left * r * (1 + r) / (a * (a + 1)), 0.0)
         # 1 - frac = (1 - r(u)) / (1 - r(D)), written without a subtraction either.
-        rest = done * (1 + r) / (a * (a + r))
+        rest = jnp.where(done > 0, done * (1 + r) / (a * (a + r)), 0.0)
         return value(peak) * frac + value(end) * rest
 
     return _ramp_then(time, peak, warmup, init, shape, after)

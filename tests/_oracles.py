@@ -36,17 +36,22 @@ def _hcos(x: np.ndarray) -> np.ndarray:
     return np.sin(0.5 * np.pi * x) ** 2
 
 
-def _rise(shape: str, a: float | np.ndarray, b: float | np.ndarray, p: np.ndarray) -> np.ndarray:
-    """A ramp from a to b at progress p, along one of the documented shapes."""
+def _rise(
+    shape: str, a: float | np.ndarray, b: float | np.ndarray, p: np.ndarray, q: Any = None
+) -> np.ndarray:
+    """A ramp from a to b at progress p (``q = 1 - p``, computed apart when given), along
+    one of the documented shapes, as ``a (1 - w) + b w`` with both weights computed
+    separately (``a + (b - a) w`` loses a small value next to a large one)."""
+    q = 1 - p if q is None else q
     if shape == "exponential":
         return a * (b / a) ** p
-    frac = {
-        "linear": lambda p: p,
-        "cosine": _hcos,
-        "sqrt": np.sqrt,
-        "1-sqrt": lambda p: 1 - np.sqrt(1 - p),
-    }[shape](p)
-    return a + (b - a) * frac
+    w, rest = {
+        "linear": lambda: (p, q),
+        "cosine": lambda: (_hcos(p), _hcos(q)),
+        "sqrt": lambda: (np.sqrt(p), q / (1 + np.sqrt(p))),
+        "1-sqrt": lambda: (p / (1 + np.sqrt(q)), np.sqrt(q)),
+    }[shape]()
+    return a * rest + b * w
 
 
 def _operand(x: Any, t: np.ndarray) -> np.ndarray:
@@ -181,8 +186,8 @@ def _warmup(t, schedule, steps, init, shape):
 
 def _cooldown(t, schedule, start, steps, end, shape):
     source = _eval(schedule, np.array([float(start)]))[0]
-    p = np.minimum(np.maximum(t - start, 0), steps) / steps
-    cool = _rise(shape, end, source, 1 - p)  # the ramp run backwards in time
+    u = np.minimum(np.maximum(t - start, 0), steps)
+    cool = _rise(shape, end, source, (steps - u) / steps, u / steps)  # run backwards in time
     return np.where(t < start, _eval(schedule, np.minimum(t, start)), cool)
 
 

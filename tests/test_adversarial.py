@@ -288,11 +288,13 @@ def test_gradients(name: str, data: st.DataObject) -> None:
     fails = []
     for k, g in grads.items():
         g = np.asarray(g, F64).reshape(len(t), -1)
-        bad = np.isfinite(val) & ~np.all(np.isfinite(g), axis=1)
+        # README: never NaN where the value is finite (inf where the exact derivative
+        # itself passes float32's largest, d/dgamma of 1e30 * gamma**1e9)
+        bad = np.isfinite(val) & np.any(np.isnan(g), axis=1)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             fails.append(
-                f"  d/d{k} not finite at {len(np.unique(t[bad]))} steps, first step {int(t[i])}: "
+                f"  d/d{k} NaN at {len(np.unique(t[bad]))} steps, first step {int(t[i])}: "
                 f"value {val[i]!r}, grad {g[i].tolist()}"
             )
             if np.ndim(diff[k]) == 0:
