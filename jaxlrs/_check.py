@@ -77,10 +77,8 @@ def _scalar(fn: str, name: str, x: Any, allowed: str) -> Any:
         return x
     if isinstance(x, (bool, np.bool_)) or isinstance(x, (str, bytes)) or x is None:
         _fail(fn, name, allowed, x, TypeError)
-    if type(x) in (int, float):
-        return x
-    if isinstance(x, (int, float)) and not isinstance(x, np.generic):
-        return float(x) if isinstance(x, float) else int(x)  # subclasses: the plain number
+    if isinstance(x, (int, float)):
+        return x  # np.float64 too (a float): shown as given in messages, made plain by real()
     if isinstance(x, (np.ndarray, np.generic, jax.Array)):
         arr = np.asarray(x)
         if arr.ndim != 0:
@@ -118,7 +116,9 @@ def real(
         _fail(fn, name, allowed, x)
     if high is not None and (x > high or (high_open and x == high)):
         _fail(fn, name, allowed, x)
-    return x
+    # The plain Python number (a float subclass such as np.float64 would travel as an
+    # array leaf on the eager path and lose its host correction).
+    return float(x) if isinstance(x, float) and type(x) is not float else x
 
 
 def _representable(fn: str, name: str, x: float, allowed: str) -> None:

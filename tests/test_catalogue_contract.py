@@ -256,10 +256,11 @@ def _equations(jaxpr: Any) -> int:
     ],
 )
 def test_no_unrolling(make):
-    """The traced graph does not depend on how many cycles the steps span."""
+    """The traced graph does not depend on how many cycles the steps span (and stays a
+    few hundred equations: exp_range's overflow-safe growth, times_power, is the largest)."""
     t = jnp.arange(10_000)
     sizes = {_equations(jax.make_jaxpr(make(p))(t).jaxpr) for p in (2, 50, 5_000)}
-    assert len(sizes) == 1 and sizes.pop() < 400
+    assert len(sizes) == 1 and sizes.pop() < 600
 
 
 def test_one_trace_in_a_training_loop():

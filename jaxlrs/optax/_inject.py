@@ -227,8 +227,8 @@ def inject(
       >>> tx = optax.MultiSteps(
       ...     jaxlrs.optax.inject(optax.sgd, learning_rate=jaxlrs.stretch(micro, 1 / 4)), 4)
       >>> per_epoch = jaxlrs.stretch(jaxlrs.cosine(1.0, 10), 100)  # 10 epochs
-      >>> float(per_epoch(500)), float(jaxlrs.cosine(1.0, 10)(5))
-      (0.5, 0.5)
+      >>> bool(per_epoch(500) == jaxlrs.cosine(1.0, 10)(5))  # epoch 5 of 10
+      True
     """
     if not callable(factory):
         raise TypeError(
