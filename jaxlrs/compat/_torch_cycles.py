@@ -491,7 +491,10 @@ def OneCycleLR(
     ``pct_start * T`` in float64, and so does jaxlrs, from exact float32 partial products
     and the bits float32 dropped from a concrete ``pct_start``), so the position inside a
     phase is exact at any step up to ``2**31 - 1`` and the value matches PyTorch to 1e-6
-    relative, also for a tiny ``initial`` or ``min``. The momentum arguments are kept
+    relative, also for a tiny ``initial`` or ``min``. One exception: a ``pct_start``
+    within about 1e-9 of 1 on ``T`` near 1e8, where PyTorch's last phase lasts less than a
+    step; jaxlrs holds ``max_lr`` where PyTorch already gives the final value (tested up to
+    ``pct_start = 1 - 1e-9``). The momentum arguments are kept
     for parity; the momentum schedule is :func:`OneCycleMomentum`, which takes the same
     arguments.
 
