@@ -21,7 +21,12 @@ import jax.numpy as jnp
 import jaxlrs
 from jaxlrs._schedule import Schedule, kinds
 
-for _mod in ("jaxlrs.compat.torch", "jaxlrs.compat.keras", "jaxlrs.compat.transformers"):
+for _mod in (
+    "jaxlrs.compat.torch",
+    "jaxlrs.compat.keras",
+    "jaxlrs.compat.transformers",
+    "jaxlrs.compat.optax",
+):
     try:
         _found = importlib.util.find_spec(_mod) is not None
     except ModuleNotFoundError:
@@ -243,6 +248,81 @@ ENTRIES: list[tuple[str, str, Build]] = [
         "compat.keras.CosineDecayRestarts",
         "keras_CosineDecayRestarts",
         lambda j: j.compat.keras.CosineDecayRestarts(0.1, 10, m_mul=0.5, name="restarts"),
+    ),
+    # compat: Optax
+    (
+        "compat.optax.constant_schedule",
+        "optax_constant",
+        lambda j: j.compat.optax.constant_schedule(0.1),
+    ),
+    (
+        "compat.optax.linear_schedule",
+        "optax_linear",
+        lambda j: j.compat.optax.linear_schedule(1.0, 0.01, 10, transition_begin=5),
+    ),
+    (
+        "compat.optax.linear_schedule",
+        "optax_linear_zero",
+        lambda j: j.compat.optax.linear_schedule(1.0, 0.01, 0),
+    ),
+    (
+        "compat.optax.polynomial_schedule",
+        "optax_polynomial",
+        lambda j: j.compat.optax.polynomial_schedule(1.0, 0.01, 2.0, 10, 3),
+    ),
+    (
+        "compat.optax.cosine_decay_schedule",
+        "optax_cosine",
+        lambda j: j.compat.optax.cosine_decay_schedule(0.1, 20, alpha=0.1, exponent=2.0),
+    ),
+    (
+        "compat.optax.exponential_decay",
+        "optax_exponential",
+        lambda j: j.compat.optax.exponential_decay(1.0, 5, 0.5, 3, staircase=True, end_value=0.1),
+    ),
+    (
+        "compat.optax.piecewise_constant_schedule",
+        "optax_piecewise_constant",
+        lambda j: j.compat.optax.piecewise_constant_schedule(1.0, {10: 0.5, 3: 0.1}),
+    ),
+    (
+        "compat.optax.piecewise_interpolate_schedule",
+        "optax_piecewise_interpolate",
+        lambda j: j.compat.optax.piecewise_interpolate_schedule("cosine", 1.0, {0: 2.0, 10: 0.1}),
+    ),
+    (
+        "compat.optax.join_schedules",
+        "optax_join",
+        lambda j: j.compat.optax.join_schedules(
+            [j.compat.optax.linear_schedule(0.0, 1.0, 4), j.constant(0.5)], [4]
+        ),
+    ),
+    (
+        "compat.optax.warmup_constant_schedule",
+        "optax_warmup_constant",
+        lambda j: j.compat.optax.warmup_constant_schedule(0.0, 1.0, 4),
+    ),
+    (
+        "compat.optax.warmup_cosine_decay_schedule",
+        "optax_warmup_cosine",
+        lambda j: j.compat.optax.warmup_cosine_decay_schedule(0.0, 1.0, 4, 20, 0.1, 2.0),
+    ),
+    (
+        "compat.optax.warmup_exponential_decay_schedule",
+        "optax_warmup_exponential",
+        lambda j: j.compat.optax.warmup_exponential_decay_schedule(
+            0.0, 1.0, 4, 5, 0.5, 2, True, 0.2
+        ),
+    ),
+    (
+        "compat.optax.sgdr_schedule",
+        "optax_sgdr",
+        lambda j: j.compat.optax.sgdr_schedule(
+            [
+                dict(init_value=0.0, peak_value=1.0, warmup_steps=2, decay_steps=10),
+                dict(init_value=0.1, peak_value=0.5, warmup_steps=0, decay_steps=5, end_value=0.1),
+            ]
+        ),
     ),
     # compat: Hugging Face transformers
     (

@@ -18,23 +18,25 @@ from jaxlrs._schedule import Schedule, kinds
 CASES = cases()
 
 
+def _value_matches(d, v):
+    """A JSON value mirrors a parameter value: lists for tuples (nested too, as the pairs
+    of ``compat.optax.piecewise_constant_schedule``), the same type for numbers."""
+    if isinstance(v, Schedule):
+        _leaves_match(d, v)
+    elif isinstance(v, tuple):
+        assert isinstance(d, list) and len(d) == len(v)
+        for x, y in zip(d, v, strict=True):
+            _value_matches(x, y)
+    else:
+        assert type(d) is type(v) and d == v
+
+
 def _leaves_match(data, s):
     """The JSON node mirrors the schedule: every parameter, each value of the same type."""
     assert data["name"] == s.name
     assert list(data["args"]) == list(kinds()[s.name].signature.parameters)
     for key, v in s.args.items():
-        d = data["args"][key]
-        if isinstance(v, Schedule):
-            _leaves_match(d, v)
-        elif isinstance(v, tuple):
-            assert isinstance(d, list) and len(d) == len(v)
-            for x, y in zip(d, v, strict=True):
-                if isinstance(y, Schedule):
-                    _leaves_match(x, y)
-                else:
-                    assert type(x) is type(y) and x == y
-        else:
-            assert type(d) is type(v) and d == v
+        _value_matches(data["args"][key], v)
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)

@@ -1,0 +1,548 @@
+"""jaxlrs.compat.optax against the real Optax: generated hyperparameters, every step around
+every boundary; the exact formula (float64) where Optax's float32 drifts; validation
+messages; traced hyperparameters."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxlrs
+from jaxlrs.compat import optax as jo
+
+optax = pytest.importorskip("optax")
+
+RNG_SEEDS = range(6)
+
+
+def _near(*centres: int, width: int = 3, top: int = 4000) -> np.ndarray:
+    """Every step within ``width`` of each centre, plus a coarse grid up to ``top``."""
+    pts = {int(c) + d for c in centres for d in range(-width, width + 1)}
+    pts |= set(range(0, top, 37))
+    return np.array(sorted(p for p in pts if 0 <= p < 2**31 - 1), np.int32)
+
+
+def _optax_values(fn, steps: np.ndarray) -> np.ndarray:
+    # Optax itself relies on standard dtype promotion (the suite runs strict).
+    with jax.numpy_dtype_promotion("standard"):
+        f = jax.jit(jax.vmap(lambda c: jnp.asarray(fn(c), jnp.float32)))
+        out = f(jnp.asarray(steps))
+    return np.asarray(out, np.float64)
+
+
+def assert_matches_optax(ours, theirs, steps, scale):
+    """To 1e-6 relative, or 2e-7 of the schedule's largest value absolute (Optax's own
+    float32 rounding where it cancels; see the module docstring)."""
+    got = np.asarray(ours(jnp.asarray(steps)), np.float64)
+    want = _optax_values(theirs, steps)
+    bad = np.abs(got - want) > 1e-6 * np.abs(want) + 2e-7 * scale
+    assert not bad.any(), (steps[bad][:5], got[bad][:5], want[bad][:5])
+
+
+def _value(rng) -> float:
+    """A learning rate from 1e-6 to 10."""
+    return float(10 ** rng.uniform(-6, 1))
+
+
+def _count(rng, small: bool) -> int:
+    return int(rng.integers(1, 4)) if small else int(rng.integers(4, 1500))
+
+
+def _cases(seed: int):
+    """(id, ours, theirs, centres, scale) for one seed: every constructor once."""
+    rng = np.random.default_rng(seed)
+    small = seed % 3 == 0  # steps of 1..3
+    begin = 0 if seed % 2 == 0 else int(rng.integers(1, 300))
+    i, e, p = _value(rng), _value(rng), _value(rng)
+    T, D = _count(rng, small), _count(rng, small)
+    W = 0 if seed == 1 else _count(rng, small)
+    power = float(rng.choice([0.5, 1.0, 2.0, 3.7]))
+    rate = float(rng.choice([0.1, 0.5, 0.97, 1.5]))
+    alpha = float(rng.choice([0.0, 0.1, 0.9]))
+    # Exponents below 1 amplify Optax's float32 cancellation near the end of a cosine
+    # (see test_cosine_exponent_below_one).
+    expo = float(rng.choice([1.0, 2.0, 3.0]))
+    end = None if seed % 3 == 1 else i * float(rng.choice([0.05, 0.5, 2.0]))
+    stair = bool(seed % 2)
+    bs = sorted({int(b) for b in rng.integers(0 if seed == 2 else 1, 2000, size=3)})
+    scales = {b: float(rng.choice([0.0, 0.1, 0.5, 2.0])) for b in bs}
+    kind = "cosine" if seed % 2 else "linear"
+    pct_s = float(rng.choice([0.0, 0.25, 0.3, 0.7]))
+    pct_f = float(rng.choice([0.75, 0.85, 1.0]))
+    cyc = [
+        dict(init_value=i, peak_value=p, warmup_steps=W, decay_steps=W + D),
+        dict(init_value=e, peak_value=i, warmup_steps=0, decay_steps=T, end_value=e / 3),
+    ]
+    big = max(i, e, p)
+    return [
+        ("constant", jo.constant_schedule(i), optax.constant_schedule(i), [], i),
+        (
+            "linear",
+            jo.linear_schedule(i, e, T, begin),
+            optax.linear_schedule(i, e, T, begin),
+            [begin, begin + T],
+            max(i, e),
+        ),
+        (
+            "polynomial",
+            jo.polynomial_schedule(i, e, power, T, begin),
+            optax.polynomial_schedule(i, e, power, T, begin),
+            [begin, begin + T],
+            max(i, e),
+        ),
+        (
+            "cosine",
+            jo.cosine_decay_schedule(i, D, alpha, expo),
+            optax.cosine_decay_schedule(i, D, alpha, expo),
+            [D],
+            i,
+        ),
+        (
+            "exponential",
+            jo.exponential_decay(i, T, rate, begin, stair, end),
+            optax.exponential_decay(i, T, rate, begin, stair, end),
+            [begin + k * T for k in range(12)],
+            # A growing decay: its value at the last step compared.
+            max(i, end or 0.0) * (rate ** (4000 / T) if rate > 1 else 1.0),
+        ),
+        (
+            "piecewise_constant",
+            jo.piecewise_constant_schedule(i, scales),
+            optax.piecewise_constant_schedule(i, scales),
+            bs,
+            i * max(1.0, math.prod(scales.values()), max(scales.values())),
+        ),
+        (
+            "piecewise_interpolate",
+            jo.piecewise_interpolate_schedule(kind, i, scales),
+            optax.piecewise_interpolate_schedule(kind, i, scales),
+            bs,
+            i * 8,
+        ),
+        (
+            "join",
+            jo.join_schedules([jo.constant_schedule(e), jo.linear_schedule(i, e, T)], [W]),
+            optax.join_schedules([optax.constant_schedule(e), optax.linear_schedule(i, e, T)], [W]),
+            [W, W + T],
+            max(i, e),
+        ),
+        (
+            "warmup_constant",
+            jo.warmup_constant_schedule(i, p, W),
+            optax.warmup_constant_schedule(i, p, W),
+            [W],
+            max(i, p),
+        ),
+        (
+            "warmup_cosine",
+            jo.warmup_cosine_decay_schedule(i, p, W, W + D, e, expo),
+            optax.warmup_cosine_decay_schedule(i, p, W, W + D, e, expo),
+            [W, W + D],
+            big,
+        ),
+        (
+            "warmup_exponential",
+            jo.warmup_exponential_decay_schedule(i, p, W, T, rate, begin, stair, end),
+            optax.warmup_exponential_decay_schedule(i, p, W, T, rate, begin, stair, end),
+            [W, W + begin] + [W + begin + k * T for k in range(12)],
+            max(i, p, end or 0.0) * (rate ** (4000 / T) if rate > 1 else 1.0),
+        ),
+        (
+            "cosine_onecycle",
+            jo.cosine_onecycle_schedule(D + T, p, pct_s, 10.0, 100.0),
+            optax.cosine_onecycle_schedule(D + T, p, pct_s, 10.0, 100.0),
+            [int(pct_s * (D + T)), D + T],
+            p,
+        ),
+        (
+            "linear_onecycle",
+            jo.linear_onecycle_schedule(D + T, p, pct_s, pct_f, 10.0, 100.0),
+            optax.linear_onecycle_schedule(D + T, p, pct_s, pct_f, 10.0, 100.0),
+            [int(pct_s * (D + T)), int(pct_f * (D + T)), D + T],
+            p,
+        ),
+        (
+            "sgdr",
+            jo.sgdr_schedule(cyc),
+            optax.sgdr_schedule(cyc),
+            [W, W + D, W + D + T],
+            big,
+        ),
+    ]
+
+
+CASES = [(seed, c[0]) for seed in RNG_SEEDS for c in _cases(seed)]
+
+
+@pytest.mark.parametrize(("seed", "name"), CASES, ids=[f"{n}-{s}" for s, n in CASES])
+def test_matches_optax(seed, name):
+    (case,) = [c for c in _cases(seed) if c[0] == name]
+    _, ours, theirs, centres, scale = case
+    assert_matches_optax(ours, theirs, _near(*centres), scale)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "centres", "scale"),
+    [
+        # Optax's edge conventions: a zero-step transition holds init_value, as does a
+        # zero decay rate; a zero-step warmup holds init_value; end_value clips from step 0;
+        # a zero peak ignores end_value; a scale at step 0 applies at step 0.
+        (jo.linear_schedule(1.0, 0.5, 0, 10), optax.linear_schedule(1.0, 0.5, 0, 10), [10], 1),
+        (
+            jo.polynomial_schedule(1.0, 0.5, 2.0, 0),
+            optax.polynomial_schedule(1.0, 0.5, 2, 0),
+            [],
+            1,
+        ),
+        (jo.exponential_decay(1.0, 0, 0.5), optax.exponential_decay(1.0, 0, 0.5), [], 1),
+        (jo.exponential_decay(1.0, 10, 0.0), optax.exponential_decay(1.0, 10, 0.0), [], 1),
+        (
+            jo.exponential_decay(1.0, 10, 0.5, 5, end_value=2.0),
+            optax.exponential_decay(1.0, 10, 0.5, 5, end_value=2.0),
+            [5],
+            2,
+        ),
+        (
+            jo.exponential_decay(1.0, 10, 2.0, 5, end_value=3.0),
+            optax.exponential_decay(1.0, 10, 2.0, 5, end_value=3.0),
+            [5, 15, 25],
+            3,
+        ),
+        (
+            jo.warmup_constant_schedule(0.1, 1.0, 0),
+            optax.warmup_constant_schedule(0.1, 1.0, 0),
+            [],
+            1,
+        ),
+        (
+            jo.warmup_cosine_decay_schedule(0.1, 0.0, 5, 50, end_value=0.3),
+            optax.warmup_cosine_decay_schedule(0.1, 0.0, 5, 50, end_value=0.3),
+            [5, 50],
+            0.3,
+        ),
+        (
+            jo.warmup_exponential_decay_schedule(0.0, 1.0, 5, 10, 0.5, end_value=2.0),
+            optax.warmup_exponential_decay_schedule(0.0, 1.0, 5, 10, 0.5, end_value=2.0),
+            [5],
+            2,
+        ),
+        (
+            jo.piecewise_constant_schedule(1.0, {0: 0.5, 1: 0.5}),
+            optax.piecewise_constant_schedule(1.0, {0: 0.5, 1: 0.5}),
+            [0, 1],
+            1,
+        ),
+        (
+            jo.piecewise_interpolate_schedule("cosine", 1.0, {0: 0.5, 1: 0.5, 7: 4.0}),
+            optax.piecewise_interpolate_schedule("cosine", 1.0, {0: 0.5, 1: 0.5, 7: 4.0}),
+            [0, 1, 7],
+            1,
+        ),
+        (jo.piecewise_constant_schedule(0.3), optax.piecewise_constant_schedule(0.3), [], 0.3),
+        (
+            jo.piecewise_interpolate_schedule("linear", 0.3, {}),
+            optax.piecewise_interpolate_schedule("linear", 0.3, {}),
+            [],
+            0.3,
+        ),
+        (
+            jo.linear_onecycle_schedule(10, 1.0, 0.5, 0.5),
+            optax.linear_onecycle_schedule(10, 1.0, 0.5, 0.5),
+            [5, 10],
+            1,
+        ),
+        (
+            jo.cosine_onecycle_schedule(10, 1.0, 1.0),
+            optax.cosine_onecycle_schedule(10, 1.0, 1.0),
+            [10],
+            1,
+        ),
+    ],
+)
+def test_edge_conventions(ours, theirs, centres, scale):
+    assert_matches_optax(ours, theirs, _near(*centres, top=200), scale)
+
+
+def test_large_steps_follow_the_formula_where_optax_drifts():
+    # A linear decay over 1e8 steps, 100 steps before its end: exactly 1e-6.
+    t = np.array([10**8 - 100, 10**8 - 1], np.int64)
+    ours = np.asarray(jo.linear_schedule(1.0, 0.0, 10**8)(t), np.float64)
+    theirs = _optax_values(optax.linear_schedule(1.0, 0.0, 10**8), t)
+    exact = (10**8 - t) / 1e8
+    np.testing.assert_allclose(ours, exact, rtol=2e-6)
+    assert np.abs(theirs[0] / exact[0] - 1) > 1e-2  # Optax: 4.6% off
+    # A staircase past 2**24: Optax's float32 stair lands one step early.
+    T, k = 1_000_003, 20_000_059
+    s_ours = jo.exponential_decay(1.0, T, 0.5, staircase=True)
+    s_theirs = optax.exponential_decay(1.0, T, 0.5, staircase=True)
+    assert float(s_ours(k)) == 0.5 ** (k // T)
+    assert float(_optax_values(s_theirs, np.array([k]))[0]) == 0.5 ** (k // T + 1)
+    # A cosine over 2**26 steps near its end: Optax's (1 + cos) / 2 reads 0.
+    D = 2**26
+    u = np.array([D - 1000, D - 10], np.int64)
+    exact = np.sin(0.5 * np.pi * (D - u) / D) ** 2
+    c = jo.warmup_cosine_decay_schedule(0.0, 1.0, 0, D)
+    np.testing.assert_allclose(np.asarray(c(u), np.float64), exact, rtol=2e-6)
+    theirs = _optax_values(optax.warmup_cosine_decay_schedule(0.0, 1.0, 0, D), u)
+    assert np.all(np.abs(theirs - exact) > 0.5 * exact)
+    # A piecewise boundary at 10**9 + 1: exact on both sides.
+    p = jo.piecewise_constant_schedule(1.0, {10**9 + 1: 0.5})
+    assert p([10**9, 10**9 + 1]).tolist() == [1.0, 0.5]
+
+
+def test_cosine_exponent_below_one():
+    # (1 + cos) / 2 ** 0.5 near the end: Optax's float32 cancellation, amplified by the
+    # square root, is 1e-5 relative off; jaxlrs follows the float64 formula.
+    init, D, alpha, p = 0.45, 1469, 0.1, 0.5
+    t = np.arange(0, D + 20)
+    exact = init * ((1 - alpha) * (0.5 * (1 + np.cos(np.pi * np.minimum(t, D) / D))) ** p + alpha)
+    s = jo.cosine_decay_schedule(init, D, alpha, p)
+    np.testing.assert_allclose(np.asarray(s(t), np.float64), exact, rtol=2e-6)
+    theirs = _optax_values(optax.cosine_decay_schedule(init, D, alpha, p), t)
+    assert np.max(np.abs(theirs / exact - 1)) > 5e-6
+    head = t < D // 2  # away from the end Optax agrees too
+    np.testing.assert_allclose(np.asarray(s(t))[head], theirs[head], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (
+            lambda: jo.linear_schedule(1.0, 0.0, -1),
+            ValueError,
+            r"^compat\.optax\.linear_schedule\(\): transition_steps must be a non-negative "
+            r"integer, got -1$",
+        ),
+        (
+            lambda: jo.polynomial_schedule(1.0, 0.0, 1.0, 10, transition_begin=-3),
+            ValueError,
+            r"^compat\.optax\.polynomial_schedule\(\): transition_begin must be a non-negative",
+        ),
+        (
+            lambda: jo.polynomial_schedule(1.0, 0.0, 0.0, 10),
+            ValueError,
+            r"^compat\.optax\.polynomial_schedule\(\): power must be a finite number in \(0",
+        ),
+        (
+            lambda: jo.cosine_decay_schedule(1.0, 0),
+            ValueError,
+            r"^compat\.optax\.cosine_decay_schedule\(\): decay_steps must be a positive integer, "
+            r"got 0$",
+        ),
+        (
+            lambda: jo.exponential_decay(1.0, 10, -0.5),
+            ValueError,
+            r"^compat\.optax\.exponential_decay\(\): decay_rate must be a finite number in "
+            r"\[0, inf\), got -0\.5$",
+        ),
+        (
+            lambda: jo.exponential_decay(1.0, 10, 0.5, staircase="yes"),
+            TypeError,
+            r"^compat\.optax\.exponential_decay\(\): staircase must be True or False",
+        ),
+        (
+            lambda: jo.piecewise_constant_schedule(1.0, {10: -0.1}),
+            ValueError,
+            r"^compat\.optax\.piecewise_constant_schedule\(\): boundaries_and_scales\[10\] scale "
+            r"must be a finite number in \[0, inf\), got -0\.1$",
+        ),
+        (
+            lambda: jo.piecewise_constant_schedule(1.0, [[3, 3], [0.5, 0.1]]),
+            ValueError,
+            r"boundaries_and_scales steps must be distinct, got \[3, 3\]",
+        ),
+        (
+            lambda: jo.piecewise_interpolate_schedule("cubic", 1.0),
+            ValueError,
+            r"^compat\.optax\.piecewise_interpolate_schedule\(\): interpolate_type must be one "
+            r"of 'linear', 'cosine', got 'cubic'$",
+        ),
+        (
+            lambda: jo.join_schedules([optax.constant_schedule(1.0)], []),
+            TypeError,
+            r"^compat\.optax\.join_schedules\(\): schedules\[0\] must be a jaxlrs Schedule",
+        ),
+        (
+            lambda: jo.join_schedules([jaxlrs.constant(1.0), jaxlrs.constant(0.5)], []),
+            ValueError,
+            r"boundaries must have one entry fewer than schedules \(1\), got 0",
+        ),
+        (
+            lambda: jo.warmup_cosine_decay_schedule(0.0, 1.0, 10, 10),
+            ValueError,
+            r"^compat\.optax\.warmup_cosine_decay_schedule\(\): decay_steps must be larger "
+            r"than warmup_steps",
+        ),
+        (
+            lambda: jo.cosine_onecycle_schedule(0, 1.0),
+            ValueError,
+            r"^compat\.optax\.cosine_onecycle_schedule\(\): transition_steps must be a positive",
+        ),
+        (
+            lambda: jo.linear_onecycle_schedule(100, 1.0, pct_final=1.5),
+            ValueError,
+            r"^compat\.optax\.linear_onecycle_schedule\(\): pct_final must be a finite number "
+            r"in \[0, 1\], got 1\.5$",
+        ),
+        (
+            lambda: jo.sgdr_schedule([dict(init_value=0.0, peak_value=1.0, warmup_steps=0)]),
+            TypeError,
+            r"^compat\.optax\.sgdr_schedule\(\): cosine_kwargs\[0\] is missing the argument "
+            r"'decay_steps'$",
+        ),
+        (
+            lambda: jo.sgdr_schedule([dict(decay_steps=10, peak=1.0)]),
+            ValueError,
+            r"cosine_kwargs\[0\] must be a dict of warmup_cosine_decay_schedule arguments, "
+            r"got 'peak'",
+        ),
+    ],
+)
+def test_validation(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_onecycle_boundaries_cannot_be_traced():
+    with pytest.raises(TypeError, match="it places a boundary, so it cannot be traced"):
+        jax.jit(lambda n: jo.cosine_onecycle_schedule(n, 1.0)(3))(jnp.int32(100))
+
+
+STEPS = jnp.arange(0, 120, 7)
+
+TRACED = [
+    ("linear-end", lambda x: jo.linear_schedule(1.0, x, 50, 10), [0.1, 0.5], "value"),
+    ("linear-steps", lambda x: jo.linear_schedule(1.0, 0.1, x, 10), [0, 30, 60], "count"),
+    ("linear-begin", lambda x: jo.linear_schedule(1.0, 0.1, 30, x), [0, 30], "count"),
+    ("polynomial-power", lambda x: jo.polynomial_schedule(1.0, 0.1, x, 50), [0.5, 2.0], "value"),
+    ("cosine-alpha", lambda x: jo.cosine_decay_schedule(1.0, 80, x, 2.0), [0.0, 0.3], "value"),
+    (
+        "exponential-rate",
+        lambda x: jo.exponential_decay(1.0, 10, x, 5, end_value=0.2),
+        [0.0, 0.5, 0.9],
+        "value",
+    ),
+    ("exponential-steps", lambda x: jo.exponential_decay(1.0, x, 0.5), [0, 7, 20], "count"),
+    (
+        "piecewise-scale",
+        lambda x: jo.piecewise_constant_schedule(1.0, {10: x, 50: 0.5}),
+        [0.1, 2.0],
+        "value",
+    ),
+    (
+        "interpolate-init",
+        lambda x: jo.piecewise_interpolate_schedule("cosine", x, {0: 0.5, 30: 0.1, 90: 3.0}),
+        [0.5, 2.0],
+        "value",
+    ),
+    ("warmup-constant-steps", lambda x: jo.warmup_constant_schedule(0.1, 1.0, x), [0, 9], "count"),
+    (
+        "warmup-cosine-peak",
+        lambda x: jo.warmup_cosine_decay_schedule(0.0, x, 10, 100, 0.05),
+        [0.0, 1.0],
+        "value",
+    ),
+    (
+        "warmup-cosine-warmup",
+        lambda x: jo.warmup_cosine_decay_schedule(0.0, 1.0, x, 100),
+        [0, 20],
+        "count",
+    ),
+    (
+        "warmup-exponential-peak",
+        lambda x: jo.warmup_exponential_decay_schedule(0.0, x, 10, 10, 0.5, 5, True, 0.1),
+        [0.5, 2.0],
+        "value",
+    ),
+    (
+        "onecycle-peak",
+        lambda x: jo.cosine_onecycle_schedule(100, x, div_factor=10.0),
+        [0.5, 2.0],
+        "value",
+    ),
+    (
+        "sgdr-peak",
+        lambda x: jo.sgdr_schedule(
+            [dict(init_value=0.0, peak_value=x, warmup_steps=5, decay_steps=40)] * 3
+        ),
+        [0.5, 2.0],
+        "value",
+    ),
+]
+
+
+def _array(xs, kind):
+    return jnp.asarray(xs, jnp.int32 if kind == "count" else jnp.float32)
+
+
+@pytest.mark.parametrize(
+    ("build", "xs", "kind"), [c[1:] for c in TRACED], ids=[c[0] for c in TRACED]
+)
+def test_jit_and_vmap_over_hyperparameters(build, xs, kind):
+    eager = np.stack([np.asarray(build(x)(STEPS)) for x in xs])
+    f = jax.jit(lambda x: build(x)(STEPS))
+    jitted = np.stack([np.asarray(f(x)) for x in _array(xs, kind)])
+    vmapped = np.asarray(jax.jit(jax.vmap(lambda x: build(x)(STEPS)))(_array(xs, kind)))
+    np.testing.assert_allclose(jitted, eager, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(vmapped, eager, rtol=1e-6, atol=1e-9)
+
+
+VALUES = [c for c in TRACED if c[3] == "value"]
+
+
+@pytest.mark.parametrize(
+    ("build", "xs", "kind"), [c[1:] for c in VALUES], ids=[c[0] for c in VALUES]
+)
+def test_grad_over_values(build, xs, kind):
+    x = float(xs[-1])
+    g = jax.jit(jax.grad(lambda x: jnp.sum(build(x)(STEPS))))(x)
+    per_step = jax.jit(jax.vmap(jax.grad(lambda x, t: build(x)(t)), in_axes=(None, 0)))(x, STEPS)
+    assert math.isfinite(float(g)) and np.all(np.isfinite(np.asarray(per_step)))
+    h = 1e-3 * max(abs(x), 1.0)
+    fd = (float(jnp.sum(build(x + h)(STEPS))) - float(jnp.sum(build(x - h)(STEPS)))) / (2 * h)
+    assert float(g) == pytest.approx(fd, rel=2e-2, abs=2e-3)
+
+
+def test_drop_in_inside_an_optax_optimizer():
+    s = jo.warmup_cosine_decay_schedule(0.0, 1e-2, 10, 100, 1e-4)
+    ref = optax.warmup_cosine_decay_schedule(0.0, 1e-2, 10, 100, 1e-4)
+    rates = []
+    for sched in (s, ref):
+        _drop_in_rates(sched, rates)
+    np.testing.assert_allclose(rates[0], rates[1], rtol=1e-6, atol=2e-9)
+
+
+def _drop_in_rates(sched, rates):
+    with jax.numpy_dtype_promotion("standard"):
+        opt = optax.inject_hyperparams(optax.sgd)(learning_rate=sched)
+        state = opt.init(jnp.zeros(3))
+        got = []
+        for _ in range(30):
+            _, state = opt.update(jnp.ones(3), state)
+            got.append(float(state.hyperparams["learning_rate"]))
+        rates.append(got)
+
+
+def test_repr_parses_back_and_reads_like_the_call():
+    s = jo.warmup_cosine_decay_schedule(0.0, 1.0, 10, 100, end_value=0.1)
+    assert repr(s) == "compat.optax.warmup_cosine_decay_schedule(0.0, 1.0, 10, 100, end_value=0.1)"
+    for t in (
+        s,
+        jo.piecewise_constant_schedule(1.0, {200: 0.1, 100: 0.5}),
+        jo.sgdr_schedule([dict(init_value=0.0, peak_value=1.0, warmup_steps=0, decay_steps=9)]),
+        jo.linear_onecycle_schedule(100, 1.0),
+        jo.piecewise_interpolate_schedule("linear", 1.0, [[5, 10], [0.5, 2.0]]),
+    ):
+        assert jaxlrs.parse(repr(t)) == t
+        assert jaxlrs.parse("jaxlrs." + repr(t)) == t
+
+
+def test_import_jaxlrs_does_not_import_optax():
+    code = "import sys, jaxlrs, jaxlrs.compat.optax; assert 'optax' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
