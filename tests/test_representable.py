@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import jaxlrs as S
 import jaxlrs.compat.keras as K
+import jaxlrs.compat.optax as O
 import jaxlrs.compat.torch as P
 import jaxlrs.compat.transformers as H
 from jaxlrs._schedule import Schedule, kinds
@@ -220,6 +221,67 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
             num_training_steps=100,
             min_lr_ratio=0.1,
         ),
+    ),
+    "compat.optax.constant_schedule": (O.constant_schedule, dict(value=0.1)),
+    "compat.optax.linear_schedule": (
+        O.linear_schedule,
+        dict(init_value=1.0, end_value=0.1, transition_steps=100, transition_begin=10),
+    ),
+    "compat.optax.polynomial_schedule": (
+        O.polynomial_schedule,
+        dict(init_value=1.0, end_value=0.1, power=2.0, transition_steps=100, transition_begin=10),
+    ),
+    "compat.optax.cosine_decay_schedule": (
+        O.cosine_decay_schedule,
+        dict(init_value=1.0, decay_steps=100, alpha=0.1, exponent=2.0),
+    ),
+    "compat.optax.exponential_decay": (
+        O.exponential_decay,
+        dict(
+            init_value=1.0, transition_steps=10, decay_rate=0.5, transition_begin=5, end_value=0.01
+        ),
+    ),
+    "compat.optax.piecewise_constant_schedule": (
+        O.piecewise_constant_schedule,
+        dict(init_value=1.0, boundaries_and_scales=[[10, 20], [0.5, 0.1]]),
+    ),
+    "compat.optax.piecewise_interpolate_schedule": (
+        O.piecewise_interpolate_schedule,
+        dict(
+            interpolate_type="cosine", init_value=1.0, boundaries_and_scales=[[10, 20], [0.5, 0.1]]
+        ),
+    ),
+    "compat.optax.join_schedules": (O.join_schedules, dict(schedules=[C, LIN], boundaries=[10])),
+    "compat.optax.warmup_constant_schedule": (
+        O.warmup_constant_schedule,
+        dict(init_value=0.0, peak_value=1.0, warmup_steps=10),
+    ),
+    "compat.optax.warmup_cosine_decay_schedule": (
+        O.warmup_cosine_decay_schedule,
+        dict(
+            init_value=0.0,
+            peak_value=1.0,
+            warmup_steps=10,
+            decay_steps=100,
+            end_value=0.01,
+            exponent=1.0,
+        ),
+    ),
+    "compat.optax.warmup_exponential_decay_schedule": (
+        O.warmup_exponential_decay_schedule,
+        dict(
+            init_value=0.0,
+            peak_value=1.0,
+            warmup_steps=10,
+            transition_steps=10,
+            decay_rate=0.5,
+            transition_begin=5,
+            end_value=0.01,
+        ),
+    ),
+    "compat.optax.sgdr_schedule": (
+        O.sgdr_schedule,
+        dict(cosine_kwargs=[[0.0, 0.1], [1.0, 0.5], [2, 0], [10, 20], [0.0, 0.01], [1.0, 2.0]]),
     ),
 }
 EXEMPT = {"from_fn"}  # takes only a callable

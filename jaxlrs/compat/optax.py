@@ -403,9 +403,15 @@ def _cumulative(init_value: Any, scales: Any) -> list[Any]:
     values = [init_value]
     for i in range(len(scales)):
         values.append(_flush(values[-1] * scales[i]))
-    for v in values:
-        check.derived(_P + "piecewise_constant_schedule", "init_value * scales", v)
     return values
+
+
+def _scaled(fn: str, init_value: Any, pairs: Any) -> Any:
+    """The pairs, with every cumulative value checked (concrete ones) at construction."""
+    if pairs is not None and not check.is_traced(init_value):
+        for v in _cumulative(init_value, pairs[1]):
+            check.derived(fn, "init_value * scales", v)
+    return pairs
 
 
 def _piecewise_constant_schedule(init_value: Any, boundaries_and_scales: Any) -> Schedule:
@@ -439,11 +445,12 @@ def piecewise_constant_schedule(
         compat.optax.piecewise_constant_schedule(1.0, boundaries_and_scales=[[100], [0.5]])
     """
     fn = _P + "piecewise_constant_schedule"
+    init_value = check.real(fn, "init_value", init_value)
     return Schedule(
         fn,
         {
-            "init_value": check.real(fn, "init_value", init_value),
-            "boundaries_and_scales": _pairs(fn, boundaries_and_scales),
+            "init_value": init_value,
+            "boundaries_and_scales": _scaled(fn, init_value, _pairs(fn, boundaries_and_scales)),
         },
     )
 
@@ -515,14 +522,15 @@ def piecewise_interpolate_schedule(
         [1.0, 0.75, 0.5, 0.375, 0.25, 0.25]
     """
     fn = _P + "piecewise_interpolate_schedule"
+    init_value = check.real(fn, "init_value", init_value)
     return Schedule(
         fn,
         {
             "interpolate_type": check.option(
                 fn, "interpolate_type", interpolate_type, _INTERPOLATE
             ),
-            "init_value": check.real(fn, "init_value", init_value),
-            "boundaries_and_scales": _pairs(fn, boundaries_and_scales),
+            "init_value": init_value,
+            "boundaries_and_scales": _scaled(fn, init_value, _pairs(fn, boundaries_and_scales)),
         },
     )
 
