@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from jaxlrs.compat import keras as ks
+from jaxlrs.compat import optax as ox
 from jaxlrs.compat import torch as lrs
 from jaxlrs.compat import transformers as hf
 
@@ -97,6 +98,26 @@ TRACED = [
         "count",
     ),
     ("hf-inverse-sqrt-warmup", lambda x: hf.get_inverse_sqrt_schedule(1.0, x), [0, 16], "count"),
+    (
+        "optax-warmup-cosine-end",
+        lambda x: ox.warmup_cosine_decay_schedule(0.0, 1.0, 10, 100, end_value=x),
+        [0.0, 0.2],
+        "value",
+    ),
+    (
+        "optax-exponential-begin",
+        lambda x: ox.exponential_decay(1.0, 10, 0.5, transition_begin=x, staircase=True),
+        [0, 25],
+        "count",
+    ),
+    (
+        "optax-sgdr-decay-steps",
+        lambda x: ox.sgdr_schedule(
+            [dict(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=x)] * 3
+        ),
+        [20, 45],
+        "count",
+    ),
 ]
 
 
