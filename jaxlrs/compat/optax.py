@@ -15,7 +15,9 @@ Optax's edge conventions are kept: ``transition_steps == 0`` gives a constant
 ``exponential_decay`` is a floor when ``decay_rate < 1``, else a ceiling, applied from
 step 0; ``piecewise_*`` scales multiply in *at* their boundary; ``warmup_cosine_decay_schedule``
 with ``peak_value == 0`` ignores ``end_value``; ``join_schedules`` hands each piece the
-step since its boundary.
+step since its boundary; ``cosine_onecycle_schedule`` and ``linear_onecycle_schedule``
+return the ``piecewise_interpolate_schedule`` Optax builds (and print as it), with
+boundaries placed by ``int(pct * transition_steps)`` as Optax does.
 
 Where jaxlrs decides differently (decisions where Optax only logs or misbehaves):
 
@@ -36,9 +38,11 @@ with integer step arithmetic past 2**24). Optax computes ``count / transition_st
 and its cosine in float32: it is itself off the formula where it cancels (a decay to 0
 near its end: up to ~1e-7 of the largest value, absolute) and at large steps (its
 float32 ``count`` is inexact past 2**24: a linear decay over 1e8 steps is 4.6% off 100
-steps before its end, a stair lands one step early near 2e7). So the value at step
+steps before its end, a stair lands one step early near 2e7; a cosine ``exponent`` below
+1 amplifies the float32 tail: 1e-5 relative with ``exponent=0.5``). So the value at step
 ``k`` equals Optax's to 1e-6 relative or 2e-7 of the largest of the schedule's values
-absolute, whichever is looser, up to 2**24 steps, and equals the exact formula beyond.
+absolute, whichever is looser, up to 2**24 steps (for ``exponent >= 1``), and equals the
+exact formula beyond.
 """
 
 from __future__ import annotations
@@ -166,7 +170,7 @@ def polynomial_schedule(
         end_value: value from ``transition_begin + transition_steps`` on.
         power: exponent, positive.
         transition_steps: length of the transition, a non-negative integer (0: constant).
-            A traced one must be positive.
+            A traced 0 acts the same.
         transition_begin: steps held at ``init_value`` first, a non-negative integer.
 
     Example:
@@ -213,7 +217,7 @@ def linear_schedule(
         init_value: value up to ``transition_begin``.
         end_value: value from ``transition_begin + transition_steps`` on.
         transition_steps: length of the ramp, a non-negative integer (0: constant).
-            A traced one must be positive.
+            A traced 0 acts the same.
         transition_begin: steps held at ``init_value`` first, a non-negative integer.
 
     Example:
@@ -336,8 +340,8 @@ def exponential_decay(
     Args:
         init_value: value up to ``transition_begin``.
         transition_steps: steps per factor of ``decay_rate``, a non-negative integer
-            (0: constant). A traced one must be positive.
-        decay_rate: the factor, non-negative (0: constant). A traced one must be positive.
+            (0: constant). A traced 0 acts the same.
+        decay_rate: the factor, non-negative (0: constant). A traced 0 acts the same.
         transition_begin: steps held at ``init_value`` first, a non-negative integer.
         staircase: decay in whole stairs.
         end_value: optional bound the value never crosses.
@@ -589,7 +593,7 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
         init_value: value at step 0.
         peak_value: value from ``warmup_steps`` on.
         warmup_steps: length of the warmup, a non-negative integer (0: constant
-            ``init_value``). A traced one must be positive.
+            ``init_value``). A traced 0 acts the same.
 
     Example:
         >>> from jaxlrs.compat import optax
