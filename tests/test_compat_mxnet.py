@@ -424,7 +424,7 @@ BAD = [
     (
         lambda: mx.FactorScheduler(0),
         ValueError,
-        "compat.mxnet.FactorScheduler(): step must be a positive integer, got 0",
+        "FactorScheduler(): step must be a positive integer, got 0",
     ),
     (lambda: mx.FactorScheduler(2.5), ValueError, "step must be a positive integer, got 2.5"),
     (
@@ -450,8 +450,7 @@ BAD = [
     (
         lambda: mx.FactorScheduler(10, warmup_mode="cosine"),
         ValueError,
-        "compat.mxnet.FactorScheduler(): warmup_mode must be one of 'linear', "
-        "'constant', got 'cosine'",
+        "FactorScheduler(): warmup_mode must be one of 'linear', 'constant', got 'cosine'",
     ),
     (
         lambda: mx.FactorScheduler(10, warmup_mode=None),
@@ -466,13 +465,13 @@ BAD = [
     (
         lambda: mx.FactorScheduler(10, base_lr=0.1, warmup_begin_lr=0.2),
         ValueError,
-        "compat.mxnet.FactorScheduler(): warmup_begin_lr must be at most base_lr (the "
+        "FactorScheduler(): warmup_begin_lr must be at most base_lr (the "
         "warmup rises to base_lr), got warmup_begin_lr=0.2, base_lr=0.1",
     ),
     (
         lambda: mx.MultiFactorScheduler([5, 5]),
         ValueError,
-        "compat.mxnet.MultiFactorScheduler(): step must be strictly increasing, got [5, 5]",
+        "MultiFactorScheduler(): step must be strictly increasing, got [5, 5]",
     ),
     (
         lambda: mx.MultiFactorScheduler([7, 3]),
@@ -498,7 +497,7 @@ BAD = [
     (
         lambda: mx.PolyScheduler(0),
         ValueError,
-        "compat.mxnet.PolyScheduler(): max_update must be a positive integer, got 0",
+        "PolyScheduler(): max_update must be a positive integer, got 0",
     ),
     (
         lambda: mx.PolyScheduler(10, pwr=0),
@@ -508,19 +507,19 @@ BAD = [
     (
         lambda: mx.PolyScheduler(10, warmup_steps=10),
         ValueError,
-        "compat.mxnet.PolyScheduler(): max_update must be larger than warmup_steps (it "
+        "PolyScheduler(): max_update must be larger than warmup_steps (it "
         "counts the warmup; MXNet divides by zero or never decays otherwise), got "
         "max_update=10, warmup_steps=10",
     ),
     (
         lambda: mx.CosineScheduler(5, warmup_steps=8),
         ValueError,
-        "compat.mxnet.CosineScheduler(): max_update must be larger than warmup_steps",
+        "CosineScheduler(): max_update must be larger than warmup_steps",
     ),
     (
         lambda: mx.CosineScheduler(100, base_lr=float("nan")),
         ValueError,
-        "compat.mxnet.CosineScheduler(): base_lr must be a finite number, got nan",
+        "CosineScheduler(): base_lr must be a finite number, got nan",
     ),
     (
         lambda: mx.CosineScheduler(100, final_lr="0"),

@@ -172,9 +172,9 @@ def FactorScheduler(
         >>> s([0, 1, 2, 3, 4, 6, 8, 100]).tolist()
         [1.0, 1.0, 0.5, 0.5, 0.25, 0.125, 0.125, 0.125]
     """
-    fn = _P + "FactorScheduler"
+    fn = "FactorScheduler"
     return Schedule(
-        fn,
+        _P + fn,
         {
             "step": check.integer(fn, "step", step),
             "factor": _factor(fn, factor),
@@ -230,12 +230,12 @@ def MultiFactorScheduler(
         >>> s([0, 1, 2, 3, 4, 5, 9]).tolist()
         [0.5, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
     """
-    fn = _P + "MultiFactorScheduler"
+    fn = "MultiFactorScheduler"
     steps = check.integers(fn, "step", step, min_len=1)
     if not check.is_traced(steps) and not check.is_traced(steps[0]) and steps[0] < 1:
         check._fail(fn, "step", "a list of positive integers", list(steps))
     return Schedule(
-        fn,
+        _P + fn,
         {
             "step": steps,
             "factor": _factor(fn, factor),
@@ -308,10 +308,10 @@ def PolyScheduler(
         >>> s([0, 1, 2, 3, 10]).tolist()
         [0.75, 0.5, 0.25, 0.0, 0.0]
     """
-    fn = _P + "PolyScheduler"
+    fn = "PolyScheduler"
     warm = _warmup_args(fn, base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
     return Schedule(
-        fn,
+        _P + fn,
         {
             "max_update": _decay_steps(fn, max_update, warm["warmup_steps"]),
             "base_lr": warm.pop("base_lr"),
@@ -368,10 +368,10 @@ def CosineScheduler(
         >>> [round(v, 6) for v in s([0, 1, 2, 3, 4, 9]).tolist()]
         [0.6, 0.8, 1.0, 0.5, 0.0, 0.0]
     """
-    fn = _P + "CosineScheduler"
+    fn = "CosineScheduler"
     warm = _warmup_args(fn, base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
     return Schedule(
-        fn,
+        _P + fn,
         {
             "max_update": _decay_steps(fn, max_update, warm["warmup_steps"]),
             "base_lr": warm.pop("base_lr"),
