@@ -68,15 +68,23 @@ def _warm(
     f = _time.float_dtype()
     w = _time.count(warmup_steps)
     if time.exact and _time.is_int(w):
-        inside = _time.whole(time) < w - 1  # k + 1 < W, without overflow of k + 1
+        k = _time.whole(time)
+        inside = k < w - 1  # k + 1 < W, without overflow of k + 1
+        rest = jnp.maximum(w - 1 - k, 0).astype(f)  # W - (k + 1), an exact integer
     else:
         inside = _time.to_float(time) + 1 < w.astype(f)
+        rest = jnp.maximum(w.astype(f) - (_time.to_float(time) + 1), 0)
     begin = value(warmup_begin_lr)
     if mode == "constant":
         ramp = begin
     else:
-        frac = (_time.to_float(time) + 1) / jnp.maximum(w.astype(f), 1)
-        ramp = begin + (value(base_lr) - begin) * jnp.minimum(frac, 1)
+        # begin (W - n) / W + base n / W, n = k + 1: both weights from exact integers, so
+        # no cancellation between begin and base (begin + (base - begin) n / W loses a
+        # large negative begin's low bits near the end of the ramp).
+        wf = jnp.maximum(w.astype(f), 1)
+        left = jnp.minimum(rest / wf, 1)
+        done = jnp.minimum((_time.to_float(time) + 1) / wf, 1)
+        ramp = begin * left + value(base_lr) * done
     return jnp.where(inside, ramp, body)
 
 
