@@ -1865,6 +1865,16 @@ def _mx_warm_draw(d, base, limit=I31):
     }
 
 
+def _mx_sign_tol(kw, t):
+    """README: a schedule whose values change sign is within 1e-6 of its largest value
+    (near a zero crossing no float32 formula is relative-accurate): here a negative
+    ``warmup_begin_lr`` (or ``final_lr``) below a positive ``base_lr``."""
+    vals = [kw[k] for k in ("base_lr", "warmup_begin_lr", "final_lr", "stop_factor_lr") if k in kw]
+    if min(vals) < 0 < max(vals):
+        return np.full(t.shape, 1e-6 * max(abs(v) for v in vals))
+    return np.zeros(t.shape)
+
+
 def _mx_warm(kw, t, body):
     """MXNet's warmup for num_update = t + 1 < warmup_steps, else ``body``."""
     n, w, b = t + 1, kw["warmup_steps"], kw["warmup_begin_lr"]
@@ -1886,6 +1896,7 @@ def _mx_factor_want(kw, t):
     mxs.FactorScheduler,
     {"step": "count", "factor": "frac01", "stop_factor_lr": "nonneg", **MX_WARM_KINDS},
     edges=lambda kw: [kw["warmup_steps"] - 1] + [kw["step"] * k for k in (1, 2, 3)],
+    extra_tol=_mx_sign_tol,
     want=_mx_factor_want,
 )
 def _(d):
@@ -1908,6 +1919,7 @@ def _mx_multi_want(kw, t):
     mxs.MultiFactorScheduler,
     {"step": "counts0", "factor": "frac01", **MX_WARM_KINDS},
     edges=lambda kw: [kw["warmup_steps"] - 1, *kw["step"]],
+    extra_tol=_mx_sign_tol,
     want=_mx_multi_want,
 )
 def _(d):
@@ -1969,6 +1981,7 @@ spec(
     mxs.PolyScheduler,
     {"max_update": "count", "pwr": "pos", "final_lr": "value", **MX_WARM_KINDS},
     edges=_mx_decay_edges,
+    extra_tol=_mx_sign_tol,
     want=_mx_poly_want,
 )(lambda d: {**_mx_decay_draw(d), "pwr": d(st.sampled_from([1.0, 2.0, 0.5, 3.7, 1e-3, 40.0]))})
 spec(
@@ -1976,6 +1989,7 @@ spec(
     mxs.CosineScheduler,
     {"max_update": "count", "final_lr": "value", **MX_WARM_KINDS},
     edges=_mx_decay_edges,
+    extra_tol=_mx_sign_tol,
     want=_mx_cosine_want,
 )(_mx_decay_draw)
 
