@@ -14,9 +14,13 @@ later than the table below, which starts at step 0.) The tutorials' boundary tes
 ``t == length`` both give the next phase's first value, which equals the ramp's end.
 
 MXNet's ``MultiFactorScheduler(step=[250, 750, 900], factor=0.5)`` halves once the update
-count *exceeds* a step (``num_update > step``), so its halvings take effect at steps 251,
-751 and 901: ``multistep(1.0, [251, 751, 901], 0.5)``. (PyTorch's ``MultiStepLR`` switches
-at ``t == m``: ``multistep(1.0, [250, 750, 900], 0.5)``.)
+count *exceeds* a step (``num_update > step``). It is written with
+``jaxlrs.compat.mxnet.MultiFactorScheduler``, whose step ``k`` is MXNet's update
+``num_update = k + 1`` (the rate of the optimizer's ``k``-th update, 0-based); the tutorial
+calls the scheduler with the iteration ``t`` itself, so ``shift(..., 1)`` makes step ``t``
+the tutorial's ``scheduler(t)``: the halvings take effect at steps 251, 751 and 901, i.e.
+``multistep(1.0, [251, 751, 901], 0.5)``. (PyTorch's ``MultiStepLR`` switches at
+``t == m``: ``multistep(1.0, [250, 750, 900], 0.5)``.)
 
 Run: ``python examples/seed_tutorials.py [out.png]`` prints a table of values and, with the
 ``plot`` extra (matplotlib), writes one picture of every curve (default
@@ -33,8 +37,12 @@ import numpy as np
 
 import jaxlrs
 
-# The MXNet tutorial's stepwise schedule (base_lr 1, halving after 250, 750 and 900).
-MXNET_STEPS = jaxlrs.multistep(1.0, [251, 751, 901], 0.5)
+# The MXNet tutorial's stepwise schedule (base_lr 1, halving after 250, 750 and 900):
+# mx.lr_scheduler.MultiFactorScheduler(step=[250, 750, 900], factor=0.5, base_lr=1), called
+# by the tutorial with the iteration t (compat.mxnet's step k is num_update k + 1).
+MXNET_STEPS = jaxlrs.shift(
+    jaxlrs.compat.mxnet.MultiFactorScheduler(step=[250, 750, 900], factor=0.5, base_lr=1.0), 1
+)
 
 SCHEDULES: dict[str, tuple[jaxlrs.Schedule, str]] = {
     # -- "Learning Rate Schedulers" (fixed and decaying schedules) --

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 import jaxlrs
 from jaxlrs.compat import keras as ks
+from jaxlrs.compat import mxnet as mxs
 from jaxlrs.compat import torch as pt
 from jaxlrs.compat import transformers as hf
 
@@ -1839,6 +1840,158 @@ spec(
         "alpha": d(st.one_of(st.just(0.0), FRAC)),
     }
 )
+
+
+# == compat.mxnet ===========================================================================
+# Transcribed from the compat.mxnet docstrings (MXNet 1.9.1's rules, num_update = t + 1);
+# tests/test_compat_mxnet.py checks the same closed forms against MXNet's stateful classes.
+
+
+def _mx(name):
+    return f"compat.mxnet.{name}"
+
+
+MX_WARM = {"base_lr": "value", "warmup_steps": "count0", "warmup_begin_lr": "value"}
+MX_WARM_KINDS = {**MX_WARM, "warmup_mode": "option"}
+
+
+def _mx_warm_draw(d, base, limit=I31):
+    w = d(st.one_of(st.just(0), st.just(1), st.integers(2, 1000), st.integers(1000, limit)))
+    return {
+        "base_lr": base,
+        "warmup_steps": w,
+        "warmup_begin_lr": product(base * d(UNIT)),
+        "warmup_mode": d(st.sampled_from(["linear", "constant"])),
+    }
+
+
+def _mx_sign_tol(kw, t):
+    """README: a schedule whose values change sign is within 1e-6 of its largest value
+    (near a zero crossing no float32 formula is relative-accurate): here a negative
+    ``warmup_begin_lr`` (or ``final_lr``) below a positive ``base_lr``."""
+    vals = [kw[k] for k in ("base_lr", "warmup_begin_lr", "final_lr", "stop_factor_lr") if k in kw]
+    if min(vals) < 0 < max(vals):
+        return np.full(t.shape, 1e-6 * max(abs(v) for v in vals))
+    return np.zeros(t.shape)
+
+
+def _mx_warm(kw, t, body):
+    """MXNet's warmup for num_update = t + 1 < warmup_steps, else ``body``."""
+    n, w, b = t + 1, kw["warmup_steps"], kw["warmup_begin_lr"]
+    if kw["warmup_mode"] == "constant":
+        ramp = np.full(t.shape, b)
+    else:
+        ramp = b + (kw["base_lr"] - b) * n / max(w, 1)
+    return np.where(n < w, ramp, body)
+
+
+def _mx_factor_want(kw, t):
+    q = np.floor_divide(t, kw["step"])
+    decayed = np.maximum(kw["base_lr"] * kw["factor"] ** q, kw["stop_factor_lr"])
+    return _mx_warm(kw, t, np.where(q == 0, kw["base_lr"], decayed))
+
+
+@spec(
+    _mx("FactorScheduler"),
+    mxs.FactorScheduler,
+    {"step": "count", "factor": "frac01", "stop_factor_lr": "nonneg", **MX_WARM_KINDS},
+    edges=lambda kw: [kw["warmup_steps"] - 1] + [kw["step"] * k for k in (1, 2, 3)],
+    extra_tol=_mx_sign_tol,
+    want=_mx_factor_want,
+)
+def _(d):
+    base = d(POS)
+    return {
+        "step": d(st.one_of(st.just(1), SMALL_LEN, LEN)),
+        "factor": d(st.one_of(st.sampled_from([1.0, 0.5, 0.1, 0.999]), floats(0.01, 1.0))),
+        "stop_factor_lr": product(base * d(st.sampled_from([0.0, 1e-3, 0.3, 1.0, 2.0]))),
+        **_mx_warm_draw(d, base),
+    }
+
+
+def _mx_multi_want(kw, t):
+    k = np.searchsorted(np.array(kw["step"], F64), t, side="right")
+    return _mx_warm(kw, t, kw["base_lr"] * kw["factor"] ** k)
+
+
+@spec(
+    _mx("MultiFactorScheduler"),
+    mxs.MultiFactorScheduler,
+    {"step": "counts0", "factor": "frac01", **MX_WARM_KINDS},
+    edges=lambda kw: [kw["warmup_steps"] - 1, *kw["step"]],
+    extra_tol=_mx_sign_tol,
+    want=_mx_multi_want,
+)
+def _(d):
+    steps = d(
+        st.lists(
+            st.one_of(
+                st.integers(1, 50),
+                st.integers(1, 2**31 + 100),
+                st.sampled_from([2**24, 2**31 - 2, 2**31 - 1, 2**31]),
+            ),
+            min_size=1,
+            max_size=5,
+            unique=True,
+        )
+    )
+    return {
+        "step": sorted(steps),
+        "factor": d(st.one_of(st.sampled_from([1.0, 0.5, 0.1]), floats(0.01, 1.0))),
+        **_mx_warm_draw(d, d(POS)),
+    }
+
+
+def _mx_decay_draw(d):
+    kw = _mx_warm_draw(d, d(POS), limit=I31 - 1)
+    w = kw["warmup_steps"]
+    kw["max_update"] = w + min(d(LEN), I31 - w)
+    kw["final_lr"] = product(kw["base_lr"] * d(st.sampled_from([0.0, 0.01, 0.5, 1.0, 3.0])))
+    return kw
+
+
+def _mx_left(kw, t):
+    """(done, left) of the decay: u = t + 1 - warmup_steps over D = max_update - W."""
+    total = kw["max_update"] - kw["warmup_steps"]
+    u = np.clip(t + 1 - kw["warmup_steps"], 0, total)
+    return u / total, (total - u) / total
+
+
+def _mx_poly_want(kw, t):
+    done, left = _mx_left(kw, t)
+    p = kw["pwr"]
+    w = left**p
+    with np.errstate(divide="ignore"):
+        cw = np.where(done < 0.5, -np.expm1(p * np.log1p(-done)), 1 - w)
+    return _mx_warm(kw, t, kw["base_lr"] * w + kw["final_lr"] * cw)
+
+
+def _mx_cosine_want(kw, t):
+    done, left = _mx_left(kw, t)
+    return _mx_warm(kw, t, kw["base_lr"] * hcos(left) + kw["final_lr"] * hcos(done))
+
+
+def _mx_decay_edges(kw):
+    w, m = kw["warmup_steps"], kw["max_update"]
+    return [w - 1, m - 1, (w + m) // 2]
+
+
+spec(
+    _mx("PolyScheduler"),
+    mxs.PolyScheduler,
+    {"max_update": "count", "pwr": "pos", "final_lr": "value", **MX_WARM_KINDS},
+    edges=_mx_decay_edges,
+    extra_tol=_mx_sign_tol,
+    want=_mx_poly_want,
+)(lambda d: {**_mx_decay_draw(d), "pwr": d(st.sampled_from([1.0, 2.0, 0.5, 3.7, 1e-3, 40.0]))})
+spec(
+    _mx("CosineScheduler"),
+    mxs.CosineScheduler,
+    {"max_update": "count", "final_lr": "value", **MX_WARM_KINDS},
+    edges=_mx_decay_edges,
+    extra_tol=_mx_sign_tol,
+    want=_mx_cosine_want,
+)(_mx_decay_draw)
 
 
 # == compat.transformers ====================================================================

@@ -26,6 +26,7 @@ for _mod in (
     "jaxlrs.compat.keras",
     "jaxlrs.compat.transformers",
     "jaxlrs.compat.optax",
+    "jaxlrs.compat.mxnet",
 ):
     try:
         _found = importlib.util.find_spec(_mod) is not None
@@ -378,6 +379,33 @@ ENTRIES: list[tuple[str, str, Build]] = [
         "hf_wsd",
         lambda j: j.compat.transformers.get_wsd_schedule(
             10.0, 2, 3, num_training_steps=10, decay_type="1-sqrt", min_lr_ratio=0.1
+        ),
+    ),
+    # compat: MXNet
+    (
+        "compat.mxnet.FactorScheduler",
+        "mxnet_FactorScheduler",
+        lambda j: j.compat.mxnet.FactorScheduler(
+            3, factor=0.5, stop_factor_lr=0.01, base_lr=0.1, warmup_steps=2
+        ),
+    ),
+    (
+        "compat.mxnet.MultiFactorScheduler",
+        "mxnet_MultiFactorScheduler",
+        lambda j: j.compat.mxnet.MultiFactorScheduler(
+            [4, 8], factor=0.1, base_lr=0.1, warmup_steps=3, warmup_mode="constant"
+        ),
+    ),
+    (
+        "compat.mxnet.PolyScheduler",
+        "mxnet_PolyScheduler",
+        lambda j: j.compat.mxnet.PolyScheduler(10, base_lr=0.1, pwr=1.5, final_lr=0.001),
+    ),
+    (
+        "compat.mxnet.CosineScheduler",
+        "mxnet_CosineScheduler",
+        lambda j: j.compat.mxnet.CosineScheduler(
+            10, base_lr=0.1, warmup_steps=3, warmup_begin_lr=0.01
         ),
     ),
 ]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from jaxlrs.compat import keras as ks
+from jaxlrs.compat import mxnet as mx
 from jaxlrs.compat import optax as ox
 from jaxlrs.compat import torch as lrs
 from jaxlrs.compat import transformers as hf
@@ -117,6 +118,49 @@ TRACED = [
         ),
         [20, 45],
         "count",
+    ),
+    (
+        "mxnet-factor-base",
+        lambda x: mx.FactorScheduler(9, 0.5, 1e-3, base_lr=x, warmup_steps=5),
+        [0.1, 1.0],
+        "value",
+    ),
+    (
+        "mxnet-factor-stop",
+        lambda x: mx.FactorScheduler(9, 0.5, x, base_lr=1.0),
+        [0.01, 0.2],
+        "value",
+    ),
+    ("mxnet-factor-step", lambda x: mx.FactorScheduler(x, 0.5, base_lr=1.0), [5, 30], "count"),
+    (
+        "mxnet-multifactor-factor",
+        lambda x: mx.MultiFactorScheduler([10, 50], x, base_lr=1.0, warmup_steps=4),
+        [0.1, 0.5],
+        "value",
+    ),
+    (
+        "mxnet-poly-warmup",
+        lambda x: mx.PolyScheduler(100, 1.0, 2, 0.01, warmup_steps=x),
+        [0, 20],
+        "count",
+    ),
+    (
+        "mxnet-poly-pwr",
+        lambda x: mx.PolyScheduler(100, 1.0, x, 0.01, warmup_steps=10),
+        [0.5, 2.0],
+        "value",
+    ),
+    (
+        "mxnet-cosine-max-update",
+        lambda x: mx.CosineScheduler(x, 1.0, 0.01, warmup_steps=10),
+        [40, 100],
+        "count",
+    ),
+    (
+        "mxnet-cosine-begin",
+        lambda x: mx.CosineScheduler(100, 1.0, 0.01, warmup_steps=10, warmup_begin_lr=x),
+        [0.0, 0.5],
+        "value",
     ),
 ]
 

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import jaxlrs as S
 import jaxlrs.compat.keras as K
+import jaxlrs.compat.mxnet as MX
 import jaxlrs.compat.optax as O
 import jaxlrs.compat.torch as P
 import jaxlrs.compat.transformers as H
@@ -182,6 +183,36 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
     "compat.keras.CosineDecayRestarts": (
         K.CosineDecayRestarts,
         dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=2.0, m_mul=0.5, alpha=0.1),
+    ),
+    "compat.mxnet.FactorScheduler": (
+        MX.FactorScheduler,
+        dict(
+            step=10,
+            factor=0.5,
+            stop_factor_lr=1e-4,
+            base_lr=0.1,
+            warmup_steps=5,
+            warmup_begin_lr=0.01,
+        ),
+    ),
+    "compat.mxnet.MultiFactorScheduler": (
+        MX.MultiFactorScheduler,
+        dict(step=[10, 20], factor=0.5, base_lr=0.1, warmup_steps=5, warmup_begin_lr=0.01),
+    ),
+    "compat.mxnet.PolyScheduler": (
+        MX.PolyScheduler,
+        dict(
+            max_update=100,
+            base_lr=0.1,
+            pwr=2.0,
+            final_lr=1e-4,
+            warmup_steps=10,
+            warmup_begin_lr=0.01,
+        ),
+    ),
+    "compat.mxnet.CosineScheduler": (
+        MX.CosineScheduler,
+        dict(max_update=100, base_lr=0.1, final_lr=1e-4, warmup_steps=10, warmup_begin_lr=0.01),
     ),
     "compat.transformers.get_constant_schedule": (H.get_constant_schedule, dict(peak=0.1)),
     "compat.transformers.get_constant_schedule_with_warmup": (

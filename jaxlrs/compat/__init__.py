@@ -1,4 +1,4 @@
-"""Peer-compatible constructors: Optax, PyTorch, Keras and Hugging Face schedules, named and
+"""Peer-compatible constructors: Optax, PyTorch, Keras, Hugging Face and MXNet schedules, named and
 parameterised like the peer's, returning ordinary jaxlrs schedules.
 
 ``jaxlrs.compat.torch.OneCycleLR(...)``, ``jaxlrs.compat.keras.CosineDecay(...)``,
@@ -9,8 +9,9 @@ relative. jaxlrs never imports the peer libraries.
 """
 
 from . import keras as keras
+from . import mxnet as mxnet
 from . import optax as optax
 from . import torch as torch
 from . import transformers as transformers
 
-__all__ = ["keras", "optax", "torch", "transformers"]
+__all__ = ["keras", "mxnet", "optax", "torch", "transformers"]
