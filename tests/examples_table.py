@@ -250,6 +250,11 @@ ENTRIES: list[tuple[str, str, Build]] = [
         "keras_CosineDecayRestarts",
         lambda j: j.compat.keras.CosineDecayRestarts(0.1, 10, m_mul=0.5, name="restarts"),
     ),
+    (
+        "compat.keras.LegacyDecay",
+        "keras_LegacyDecay",
+        lambda j: j.compat.keras.LegacyDecay(0.1, 0.01),
+    ),
     # compat: Optax
     (
         "compat.optax.constant_schedule",

@@ -184,6 +184,7 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
         K.CosineDecayRestarts,
         dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=2.0, m_mul=0.5, alpha=0.1),
     ),
+    "compat.keras.LegacyDecay": (K.LegacyDecay, dict(learning_rate=0.1, decay=0.01)),
     "compat.mxnet.FactorScheduler": (
         MX.FactorScheduler,
         dict(

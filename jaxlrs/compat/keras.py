@@ -6,6 +6,9 @@ learning rate Keras' optimizer uses on its ``k``-th update (0-based, Keras'
 ``optimizer.iterations`` before the update), as stated below. The repr reads like the
 Keras call, ``compat.keras.CosineDecay(0.1, 1000)``.
 
+``deserialize(config)`` reads what ``keras.optimizers.schedules.serialize`` writes;
+``LegacyDecay(lr, decay)`` is the Keras 2 optimizers' ``decay`` argument.
+
 Conventions that differ from jaxlrs's native schedules:
 
 * ``PiecewiseConstantDecay`` is right-closed: ``values[i]`` on ``(b[i-1], b[i]]``, so it
@@ -50,8 +53,10 @@ __all__ = [
     "CosineDecayRestarts",
     "ExponentialDecay",
     "InverseTimeDecay",
+    "LegacyDecay",
     "PiecewiseConstantDecay",
     "PolynomialDecay",
+    "deserialize",
 ]
 
 _P = "compat.keras."
@@ -446,3 +451,7 @@ def CosineDecayRestarts(
             "name": _name(fn, name),
         },
     )
+
+
+# Saved configs and the legacy ``decay`` argument (a module of their own, re-exported here).
+from ._keras_config import LegacyDecay, deserialize  # noqa: E402
