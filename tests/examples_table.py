@@ -418,6 +418,11 @@ ENTRIES: list[tuple[str, str, Build]] = [
 FUNCTION_ENTRIES: list[tuple[str, str, Build]] = [
     ("from_fn", "from_fn", lambda j: j.from_fn(halve)),
     ("compat.torch.LambdaLR", "torch_LambdaLR", lambda j: j.compat.torch.LambdaLR(0.1, halve)),
+    (
+        "compat.torch.MultiplicativeLR",
+        "torch_MultiplicativeLR",
+        lambda j: j.compat.torch.MultiplicativeLR(0.1, halve, 50),
+    ),
 ]
 """Constructors whose schedules hold a Python function: they pickle but do not parse or
 serialise."""

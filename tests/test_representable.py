@@ -146,6 +146,10 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
         dict(max_lr=1.0, epochs=3, steps_per_epoch=10, base_momentum=0.85, max_momentum=0.95),
     ),
     "compat.torch.LambdaLR": (P.LambdaLR, dict(base_lr=0.1, lr_lambda=_half)),
+    "compat.torch.MultiplicativeLR": (
+        P.MultiplicativeLR,
+        dict(base_lr=0.1, lr_lambda=_half, horizon=50),
+    ),
     "compat.torch.SequentialLR": (
         P.SequentialLR,
         dict(schedulers=[P.LinearLR(0.1), P.ExponentialLR(0.1, 0.9)], milestones=[5]),

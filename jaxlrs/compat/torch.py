@@ -52,6 +52,7 @@ from ._torch_cycles import CyclicLR as CyclicLR
 from ._torch_cycles import CyclicMomentum as CyclicMomentum
 from ._torch_cycles import OneCycleLR as OneCycleLR
 from ._torch_cycles import OneCycleMomentum as OneCycleMomentum
+from ._torch_multiplicative import MultiplicativeLR as MultiplicativeLR
 from ._torch_plateau import ReduceLROnPlateau as ReduceLROnPlateau
 
 Array = jax.Array
@@ -67,6 +68,7 @@ __all__ = [
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
     "OneCycleMomentum",
     "PolynomialLR",
