@@ -237,7 +237,9 @@ def _from_fn(t, fn):
 
 def _arithmetic(t, op, left, right):
     a, b = _operand(left, t), _operand(right, t)
-    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[op](a, b)
+    ops = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return ops[op](a, b)
 
 
 def _sgdr(t, peak, period, period_mult, decay, end, warmup, limit):
