@@ -74,7 +74,7 @@ def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -
     steps = _time.exact_count(steps)  # exact also beyond int32 (unsigned)
     target = schedule._apply(Time(jnp.zeros((), index_dtype())))
     done, left = _time.ramp(time, steps)
-    ramp = blend(shape, value(init), target, done, left)
+    ramp = blend(shape, value(init), target, done, left, steps)
     after = schedule._apply(_time.minus(time, steps))
     return jnp.where(_time.before(time, steps), ramp, after)
 
@@ -114,7 +114,9 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
 
     ``lr(t) = init + (schedule(0) - init) * f(t / steps)`` for ``t < steps``, else
     ``schedule(t - steps)``; ``f`` is the ramp ``shape`` (``linear``, ``cosine``, ``sqrt``,
-    ``1-sqrt`` or ``exponential``; see ``jaxlrs`` README).
+    ``1-sqrt``, ``exponential``, ``log`` (DeepSpeed's ``WarmupLR``) or ``constant`` (hold
+    ``init`` for the whole warmup, MXNet's ``warmup_mode="constant"``); see ``jaxlrs``
+    README).
 
     Args:
         schedule: the schedule after the warmup.
@@ -160,7 +162,7 @@ def _cooldown(
     source = schedule._apply(Time(_time.count(start)))
     local = _time.minus(time, start)
     done, left = _time.ramp(local, steps)
-    cool = blend(shape, value(end), source, left, done)
+    cool = blend(shape, value(end), source, left, done, steps)
     return jnp.where(_time.before(time, start), before, cool)
 
 
@@ -178,7 +180,9 @@ def cooldown(
     ``lr(t) = schedule(t)`` for ``t < start``;
     ``end + (schedule(start) - end) * g((t - start) / steps)`` after, where ``g`` runs the
     ramp ``shape`` backwards (``linear`` 1 - p, ``cosine`` (1 + cos(pi p)) / 2, ``1-sqrt``
-    1 - sqrt(p), ``sqrt`` sqrt(1 - p), ``exponential`` geometric).
+    1 - sqrt(p), ``sqrt`` sqrt(1 - p), ``exponential`` geometric, ``log``
+    ``log(1 + steps - u) / log(1 + steps)`` at ``u = t - start``, ``constant`` 0 after the
+    first step: ``end`` from ``start + 1`` on, the constant ramp run backwards).
 
     Args:
         schedule: the schedule before the cooldown.
@@ -497,6 +501,7 @@ def from_fn(fn: Callable[[Array], Any]) -> Schedule:
 
 
 # -- arithmetic ----------------------------------------------------------------------------
+
 
 def _power(x: Array, y: Array) -> Array:
     """``x ** y`` on the reals, with finite gradients wherever the value is finite.

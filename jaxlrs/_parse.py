@@ -186,8 +186,8 @@ def parse(text: str) -> Schedule:
     schedules and numbers (``2 * cosine(1.0, 10) + 0.1``, ``cosine(1.0, 10) ** 2.0``,
     ``0.5 ** linear(0.0, 4.0, 100)``; ``**`` binds tighter than a sign and groups from the
     right, as in Python; a sign is allowed only on a number, so ``-2.0 ** s``, which
-    Python reads as ``-(2.0 ** s)``, is refused). Two numbers are never combined: an operator needs a
-    schedule on one side, so nothing is computed while parsing.
+    Python reads as ``-(2.0 ** s)``, is refused). Two numbers are never combined: an
+    operator needs a schedule on one side, so nothing is computed while parsing.
 
     It never evaluates Python: the text is parsed with :mod:`ast` and only the forms above
     are accepted; names, attribute access, subscripts, lambdas, comprehensions, ``//``,
