@@ -74,7 +74,7 @@ def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -
     steps = _time.exact_count(steps)  # exact also beyond int32 (unsigned)
     target = schedule._apply(Time(jnp.zeros((), index_dtype())))
     done, left = _time.ramp(time, steps)
-    ramp = blend(shape, value(init), target, done, left)
+    ramp = blend(shape, value(init), target, done, left, steps)
     after = schedule._apply(_time.minus(time, steps))
     return jnp.where(_time.before(time, steps), ramp, after)
 
@@ -114,7 +114,9 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
 
     ``lr(t) = init + (schedule(0) - init) * f(t / steps)`` for ``t < steps``, else
     ``schedule(t - steps)``; ``f`` is the ramp ``shape`` (``linear``, ``cosine``, ``sqrt``,
-    ``1-sqrt`` or ``exponential``; see ``jaxlrs`` README).
+    ``1-sqrt``, ``exponential``, ``log`` (DeepSpeed's ``WarmupLR``) or ``constant`` (hold
+    ``init`` for the whole warmup, MXNet's ``warmup_mode="constant"``); see ``jaxlrs``
+    README).
 
     Args:
         schedule: the schedule after the warmup.
@@ -160,7 +162,7 @@ def _cooldown(
     source = schedule._apply(Time(_time.count(start)))
     local = _time.minus(time, start)
     done, left = _time.ramp(local, steps)
-    cool = blend(shape, value(end), source, left, done)
+    cool = blend(shape, value(end), source, left, done, steps)
     return jnp.where(_time.before(time, start), before, cool)
 
 
@@ -178,7 +180,9 @@ def cooldown(
     ``lr(t) = schedule(t)`` for ``t < start``;
     ``end + (schedule(start) - end) * g((t - start) / steps)`` after, where ``g`` runs the
     ramp ``shape`` backwards (``linear`` 1 - p, ``cosine`` (1 + cos(pi p)) / 2, ``1-sqrt``
-    1 - sqrt(p), ``sqrt`` sqrt(1 - p), ``exponential`` geometric).
+    1 - sqrt(p), ``sqrt`` sqrt(1 - p), ``exponential`` geometric, ``log``
+    ``log(1 + steps - u) / log(1 + steps)`` at ``u = t - start``, ``constant`` 0 after the
+    first step: ``end`` from ``start + 1`` on, the constant ramp run backwards).
 
     Args:
         schedule: the schedule before the cooldown.
@@ -498,11 +502,35 @@ def from_fn(fn: Callable[[Array], Any]) -> Schedule:
 
 # -- arithmetic ----------------------------------------------------------------------------
 
+
+def _power(x: Array, y: Array) -> Array:
+    """``x ** y`` on the reals, with finite gradients wherever the value is finite.
+
+    ``|x| ** y`` from a clamped magnitude (double ``where``), with the sign ``(-1) ** y``
+    for a negative ``x`` and an integer ``y``; a negative ``x`` with a non-integer ``y`` is
+    NaN (no real value). At ``x = 0`` with ``y < 1`` the value is the constant ``0 ** y``
+    (0 for ``y > 0``, 1 for ``y = 0``, inf for ``y < 0``) and the gradient with respect to
+    ``x`` is taken as 0 (the one-sided derivative is infinite, and an infinity times the
+    zero derivative of a schedule that reaches 0 would be NaN). The gradient with respect
+    to ``y`` at a negative ``x`` is ``log|x| * x ** y`` (the parity held fixed)."""
+    x, y = jnp.broadcast_arrays(x, y)
+    neg = x < 0
+    mag = jnp.where(neg, -x, x)  # not abs: its gradient at 0 is 0
+    flat = (mag == 0) & (y < 1)
+    p = jnp.power(jnp.where(flat, 1.0, mag), y)
+    p = jnp.where(flat, jnp.power(jnp.zeros_like(mag), jax.lax.stop_gradient(y)), p)
+    integer = y == jnp.round(y)
+    odd = integer & (jnp.mod(jnp.round(y), 2) == 1)
+    out = jnp.where(neg & odd, -p, p)
+    return jnp.where(neg & ~integer, jnp.nan, out)
+
+
 _OPS: dict[str, Callable[[Array, Array], Array]] = {
     "+": jnp.add,
     "-": jnp.subtract,
     "*": jnp.multiply,
     "/": jnp.divide,
+    "**": _power,
 }
 
 
@@ -511,21 +539,50 @@ def _arithmetic(time: Time, op: str, left: Any, right: Any) -> Array:
 
 
 def _format_arithmetic(args: Mapping[str, Any]) -> str:
-    def side(x: Any) -> str:
+    def side(x: Any, left: bool) -> str:
         text = _format_value(x)
-        return f"({text})" if isinstance(x, Schedule) and x.name == "arithmetic" else text
+        if isinstance(x, Schedule) and x.name == "arithmetic":
+            return f"({text})"
+        # Python reads ``-2.0 ** s`` as ``-(2.0 ** s)``: a negative base needs brackets.
+        if left and args["op"] == "**" and text.startswith("-"):
+            return f"({text})"
+        return text
 
-    return f"{side(args['left'])} {args['op']} {side(args['right'])}"
+    return f"{side(args['left'], True)} {args['op']} {side(args['right'], False)}"
 
 
 @register(_arithmetic, fmt=_format_arithmetic)
 def arithmetic(op: str, left: Schedule | float, right: Schedule | float) -> Schedule:
-    """``left op right`` for ``op`` in ``+ - * /``: what ``schedule + 1``,
-    ``2 * schedule``, ``a / b`` build. Prefer the operators.
+    """``left op right`` for ``op`` in ``+ - * / **``: what ``schedule + 1``,
+    ``2 * schedule``, ``a / b``, ``s ** 2.0``, ``0.5 ** s`` build. Prefer the operators.
 
     Each operand keeps the precision promise, and the operation rounds once in float32:
     ``a * b`` and ``a / b`` stay within about 4e-6 relative; ``a + b`` and ``a - b`` within
-    2e-6 of ``|a| + |b|`` (a difference of nearly equal values cannot do better)."""
+    2e-6 of ``|a| + |b|`` (a difference of nearly equal values cannot do better);
+    ``a ** b`` within about ``(1 + |b| + |b log a|) * 2e-6`` relative (a power amplifies
+    the relative error of its base by ``|b|`` and of its exponent by ``|b log a|``).
+
+    ``**`` is the real power (the power laws of levanter, timm's WSD ``stable_fn``):
+    ``a ** b`` for ``a > 0``; ``0 ** b`` is 0, 1 or inf for ``b`` positive, zero or
+    negative; a negative ``a`` has a real power only for an integer ``b`` (the sign is
+    ``(-1) ** b``) and gives NaN otherwise. A number base must therefore be
+    non-negative (``(-2.0) ** s`` is refused: its exponent varies), and a negative
+    number exponent of a schedule that reaches 0 gives inf there. Gradients are finite
+    wherever the value is: at a zero base with ``b < 1`` the gradient with respect to the
+    base is taken as 0 (its one-sided derivative is infinite); with respect to the
+    exponent at a negative base it is ``log|a| * a ** b``. The repr brackets every
+    nested operation, so ``(s ** 2.0) ** 0.5`` and ``s ** (2.0 ** t)`` read unambiguously.
+
+    Example:
+        >>> import jaxlrs
+        >>> s = jaxlrs.linear(1.0, 0.25, 3) ** 0.5
+        >>> s
+        linear(1.0, 0.25, 3) ** 0.5
+        >>> s([0, 3]).tolist()
+        [1.0, 0.5]
+        >>> jaxlrs.parse(repr(s)) == s
+        True
+    """
     fn = "arithmetic"
     op = check.option(fn, "op", op, tuple(_OPS))
     left, right = (
@@ -537,4 +594,11 @@ def arithmetic(op: str, left: Schedule | float, right: Schedule | float) -> Sche
     if op == "/" and not isinstance(right, Schedule) and not check.is_traced(right):
         if right == 0:
             raise ValueError(f"{fn}(): cannot divide a schedule by zero, got right=0")
+    if op == "**" and not isinstance(left, Schedule) and not check.is_traced(left):
+        if left < 0:
+            raise ValueError(
+                f"{fn}(): the base of ** must be a schedule or a number >= 0, got "
+                f"left={left!r} (a negative number to a varying power is NaN wherever the "
+                "exponent is not an integer)"
+            )
     return Schedule(fn, {"op": op, "left": left, "right": right})

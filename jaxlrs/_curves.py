@@ -19,13 +19,19 @@ from ._time import value
 
 Array = jax.Array
 
-SHAPES = ("linear", "cosine", "sqrt", "1-sqrt", "exponential")
-"""Ramp shapes. Rising from ``a`` to ``b`` over progress ``p``, the fraction of the way
-covered is: ``linear`` p; ``cosine`` (1 - cos(pi p)) / 2; ``sqrt`` sqrt(p) (fast start);
-``1-sqrt`` 1 - sqrt(1 - p) (slow start, fast finish); ``exponential`` geometric,
-``a * (b / a)**p`` (``a`` and ``b`` positive). A decay (``cooldown``, ``wsd``) runs the same
-curve backwards in time, so a ``1-sqrt`` decay keeps the factor ``1 - sqrt(p)`` (Hägele et
-al. 2024) and a ``cosine`` decay is ``(1 + cos(pi p)) / 2``."""
+SHAPES = ("linear", "cosine", "sqrt", "1-sqrt", "exponential", "log", "constant")
+"""Ramp shapes. Rising from ``a`` to ``b`` over progress ``p = t / W`` (``W`` steps), the
+fraction of the way covered is: ``linear`` p; ``cosine`` (1 - cos(pi p)) / 2; ``sqrt``
+sqrt(p) (fast start); ``1-sqrt`` 1 - sqrt(1 - p) (slow start, fast finish);
+``exponential`` geometric, ``a * (b / a)**p`` (``a`` and ``b`` positive); ``log``
+``log(1 + t) / log(1 + W)`` (DeepSpeed's ``WarmupLR`` default, whose
+``log(t + 1) / log(W)`` reaches the target one step earlier: its ``warmup_num_steps=W``
+is ``W - 1`` steps here); ``constant`` 0 until ``p = 1`` (MXNet's
+``warmup_mode="constant"``: hold ``a`` for the whole ramp, then jump to ``b``). A decay
+(``cooldown``, ``wsd``) runs the same curve backwards in time, so a ``1-sqrt`` decay keeps
+the factor ``1 - sqrt(p)`` (Hägele et al. 2024), a ``cosine`` decay is
+``(1 + cos(pi p)) / 2``, a ``log`` decay ``log(1 + W - t) / log(1 + W)``, and a
+``constant`` decay leaves its start after one step."""
 
 
 def half_cos(x: Array) -> Array:
@@ -118,13 +124,25 @@ def geometric(a: Array, b: Array, done: Array, left: Array) -> Array:
     return jnp.where(ok, base * jnp.exp(x), jnp.nan)
 
 
-def blend(shape: str, a: Array, b: Array, done: Array, left: Array) -> Array:
+def log_pair(done: Array, left: Array, length: Any) -> tuple[Array, Array]:
+    """``(w, 1 - w)`` for ``w = log(1 + t) / log(1 + W)``, ``t = done * W``, each from its
+    own logarithm: ``1 - w = log1p(left * W / (1 + t)) / log(1 + W)`` (the quotient
+    ``(1 + W) / (1 + t)`` written from the exact remainder ``left``), so the weight of
+    the start keeps relative precision up to the last step. A length below 1 (only when
+    traced; the ramp is then finished) counts as 1."""
+    w = jnp.maximum(jnp.asarray(length, done.dtype), 1.0)
+    t = done * w
+    scale = jnp.log1p(w)
+    return jnp.log1p(t) / scale, jnp.log1p(left * w / (1 + t)) / scale
+
+
+def blend(shape: str, a: Array, b: Array, done: Array, left: Array, length: Any = None) -> Array:
     """The value a fraction ``done`` of the way from ``a`` to ``b`` along ``shape``.
 
     Always ``a * wa + b * wb`` with two non-negative weights computed separately (never
     ``a + (b - a) * w``, which loses a small ``b`` to cancellation when ``w`` is close to
     1), so for ``a, b >= 0`` the result keeps relative precision at both ends, rising or
-    falling."""
+    falling. ``length`` (the ramp's number of steps) is needed by ``log`` only."""
     if shape == "linear":
         return a * left + b * done
     if shape == "cosine":
@@ -138,6 +156,14 @@ def blend(shape: str, a: Array, b: Array, done: Array, left: Array) -> Array:
         return a * root + b * (done / (1 + root))
     if shape == "exponential":
         return geometric(a, b, done, left)
+    if shape == "log":
+        if length is None:
+            raise ValueError("blend(): the log shape needs the ramp's length")
+        w_done, w_left = log_pair(done, left, length)
+        return a * w_left + b * w_done
+    if shape == "constant":
+        end = left <= 0
+        return jnp.where(end, b, a)
     raise ValueError(f"unknown shape {shape!r}; allowed: {', '.join(SHAPES)}")
 
 

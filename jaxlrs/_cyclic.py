@@ -195,16 +195,16 @@ def _one_cycle(
     # final phase, at ``initial``. Falling phases run the shape backwards in time, as
     # ``cooldown`` does.
     done, left = _phase(time, 0, up)
-    rise = blend(shape, initial, top, done, left)
+    rise = blend(shape, initial, top, done, left, up)
     if three_phase:
         done, left = _phase(time, up, up)
-        back = blend(shape, initial, top, left, done)
+        back = blend(shape, initial, top, left, done, up)
         done, left = _phase(time, 2 * up, total - 2 * up)
-        fall = blend(shape, bottom, initial, left, done)
+        fall = blend(shape, bottom, initial, left, done, total - 2 * up)
         fall = jnp.where(_before(time, 2 * up), back, fall)
     else:
         done, left = _phase(time, up, total - up)
-        fall = blend(shape, bottom, top, left, done)
+        fall = blend(shape, bottom, top, left, done, total - up)
     return jnp.where(_before(time, up), rise, fall)
 
 
@@ -245,7 +245,8 @@ def one_cycle(
         div_factor: ``peak / initial``, positive.
         final_div_factor: ``initial / final``, positive.
         shape: curve of every phase: ``cosine`` (default), ``linear``, ``sqrt``,
-            ``1-sqrt`` or ``exponential``.
+            ``1-sqrt``, ``exponential``, ``log`` or ``constant`` (the log and constant
+            weights over each phase's own length).
         three_phase: come back to ``initial`` before the final decay.
 
     Example:
@@ -369,7 +370,8 @@ def lr_range(low: float, high: float, steps: int, shape: str = "exponential") ->
         low: value at step 0 (positive for ``exponential``).
         high: value from step ``steps`` on (positive for ``exponential``).
         steps: length of the sweep, a positive integer.
-        shape: ``exponential`` (default), ``linear``, ``cosine``, ``sqrt`` or ``1-sqrt``.
+        shape: ``exponential`` (default), ``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
+            ``log`` or ``constant``.
 
     Example:
         >>> import jaxlrs

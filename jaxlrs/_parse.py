@@ -13,7 +13,13 @@ MAX_LENGTH = 1_000_000
 MAX_DEPTH = 100
 """Deepest nesting of calls, lists and operators ``parse`` accepts."""
 
-_OPS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_OPS: dict[type, str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+}
 
 
 class _Reject(Exception):
@@ -83,6 +89,12 @@ def _build(node: ast.AST, depth: int) -> Any:
         return _number(node, node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = node.operand
+        if isinstance(operand, ast.BinOp) and isinstance(operand.op, ast.Pow):
+            raise _Reject(
+                node,
+                "a sign in front of ** would apply to the power (Python reads -2.0 ** s "
+                "as -(2.0 ** s)), and a sign is allowed only in front of a number",
+            )
         if not (
             isinstance(operand, ast.Constant)
             and isinstance(operand.value, (int, float))
@@ -96,15 +108,15 @@ def _build(node: ast.AST, depth: int) -> Any:
     if isinstance(node, ast.BinOp):
         op = _OPS.get(type(node.op))
         if op is None:
-            shown = {ast.Pow: "**", ast.FloorDiv: "//", ast.Mod: "%"}.get(type(node.op), "")
+            shown = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}.get(type(node.op), "")
             why = f"operator {shown or type(node.op).__name__} is not allowed"
-            raise _Reject(node, why + "; only + - * / between schedules and numbers")
+            raise _Reject(node, why + "; only + - * / ** between schedules and numbers")
         left, right = _build(node.left, depth + 1), _build(node.right, depth + 1)
         for side, x in ((node.left, left), (node.right, right)):
             if not isinstance(x, (Schedule, int, float)) or isinstance(x, bool):
-                raise _Reject(side, "operands of + - * / must be schedules or numbers")
+                raise _Reject(side, "operands of + - * / ** must be schedules or numbers")
         if not isinstance(left, Schedule) and not isinstance(right, Schedule):
-            raise _Reject(node, "+ - * / need a schedule on one side")
+            raise _Reject(node, "+ - * / ** need a schedule on one side")
         return _construct(node, "arithmetic", (op, left, right), {})
     if isinstance(node, ast.Call):
         name = _kind_name(node.func)
@@ -170,11 +182,15 @@ def parse(text: str) -> Schedule:
     calls of jaxlrs constructors by their registered names (``cosine``, dotted compat names
     such as ``compat.torch.StepLR``, optionally prefixed ``jaxlrs.``), positional and
     keyword arguments, literal numbers (``1e-3``, ``10_000``, ``-1.0``), strings,
-    ``True``/``False``/``None``, lists and tuples, nested calls, and ``+ - * /`` between
-    schedules and numbers (``2 * cosine(1.0, 10) + 0.1``).
+    ``True``/``False``/``None``, lists and tuples, nested calls, and ``+ - * / **`` between
+    schedules and numbers (``2 * cosine(1.0, 10) + 0.1``, ``cosine(1.0, 10) ** 2.0``,
+    ``0.5 ** linear(0.0, 4.0, 100)``; ``**`` binds tighter than a sign and groups from the
+    right, as in Python; a sign is allowed only on a number, so ``-2.0 ** s``, which
+    Python reads as ``-(2.0 ** s)``, is refused). Two numbers are never combined: an
+    operator needs a schedule on one side, so nothing is computed while parsing.
 
     It never evaluates Python: the text is parsed with :mod:`ast` and only the forms above
-    are accepted; names, attribute access, subscripts, lambdas, comprehensions, ``**``,
+    are accepted; names, attribute access, subscripts, lambdas, comprehensions, ``//``,
     nesting deeper than 100 levels and texts longer than 1,000,000 characters raise
     ``ValueError`` naming the offending part and its column. So does a call that Python
     would refuse: a keyword given twice (``steps=10, steps=20``), a keyword repeating a

@@ -184,7 +184,7 @@ def warmup_cosine(
         end: value from ``steps`` on.
         exponent: power on the cosine factor, positive.
         shape: the warmup curve (``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
-            ``exponential``).
+            ``exponential``, ``log``, ``constant``).
 
     Example:
         >>> import jaxlrs

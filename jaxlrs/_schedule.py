@@ -389,6 +389,12 @@ class Schedule:
     def __rtruediv__(self, other: Any) -> Schedule:
         return self._binary("/", other, True)
 
+    def __pow__(self, other: Any) -> Schedule:
+        return self._binary("**", other)
+
+    def __rpow__(self, other: Any) -> Schedule:
+        return self._binary("**", other, True)
+
 
 STEPS_ALLOWED = (
     "a Python int or float, or a NumPy/JAX integer or float scalar or array of any shape"

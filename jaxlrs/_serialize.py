@@ -57,7 +57,7 @@ def to_dict(schedule: Schedule) -> dict[str, Any]:
         VALUE = number | string | true | false | null | [VALUE, ...] | NODE
 
     ``name`` is the registered constructor name as ``repr`` prints it (``"cosine"``,
-    ``"compat.torch.StepLR"``; ``"arithmetic"`` for ``+ - * /``), and ``args`` holds every
+    ``"compat.torch.StepLR"``; ``"arithmetic"`` for ``+ - * / **``), and ``args`` holds every
     parameter in signature order, defaults included (a variadic parameter such as
     ``minimum``'s ``schedules`` is a list). Integers stay integers and floats are written
     with Python's shortest exact repr, so ``json.dumps`` / ``json.loads`` keeps every value

@@ -46,7 +46,7 @@ def _ramp_then(
     """A warmup from ``init`` to ``peak`` over ``warmup`` steps, then ``after(t - warmup)``."""
     steps = _time.exact_count(warmup)
     done, left = _time.ramp(time, steps)
-    rise = blend(shape, value(init), value(peak), done, left)
+    rise = blend(shape, value(init), value(peak), done, left, steps)
     return jnp.where(_before(time, steps), rise, after(_time.minus(time, steps)))
 
 
@@ -104,8 +104,8 @@ def warmup_constant(
         steps: optional total length, warmup included, above ``warmup``.
         init: value at step 0.
         end: value from ``steps`` on (unused without ``steps``).
-        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
-            ``exponential``.
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
+            ``exponential``, ``log`` or ``constant``.
 
     Example:
         >>> import jaxlrs
@@ -166,8 +166,8 @@ def warmup_linear(
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
-        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
-            ``exponential``.
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
+            ``exponential``, ``log`` or ``constant``.
 
     Example:
         >>> import jaxlrs
@@ -211,8 +211,8 @@ def warmup_polynomial(
         init: value at step 0.
         end: value from ``steps`` on.
         power: exponent of the decay, positive.
-        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
-            ``exponential``.
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
+            ``exponential``, ``log`` or ``constant``.
 
     Example:
         >>> import jaxlrs
@@ -289,8 +289,8 @@ def warmup_exponential(
         init: value at step 0.
         end: value from ``steps`` on.
         rate: the geometric factor over the decay, in (0, 1).
-        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
-            ``exponential``.
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
+            ``exponential``, ``log`` or ``constant``.
 
     Example:
         >>> import jaxlrs
@@ -374,8 +374,8 @@ def warmup_inverse_sqrt(
         end: value from ``steps`` on.
         timescale: steps over which ``r`` halves the rate's square, positive; default
             ``warmup`` (10,000 when ``warmup`` is 0).
-        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt`` or
-            ``exponential``.
+        shape: the warmup curve: ``linear``, ``cosine``, ``sqrt``, ``1-sqrt``,
+            ``exponential``, ``log`` or ``constant``.
 
     Example:
         >>> import jaxlrs

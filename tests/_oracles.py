@@ -37,14 +37,27 @@ def _hcos(x: np.ndarray) -> np.ndarray:
 
 
 def _rise(
-    shape: str, a: float | np.ndarray, b: float | np.ndarray, p: np.ndarray, q: Any = None
+    shape: str,
+    a: float | np.ndarray,
+    b: float | np.ndarray,
+    p: np.ndarray,
+    q: Any = None,
+    length: Any = None,
 ) -> np.ndarray:
     """A ramp from a to b at progress p (``q = 1 - p``, computed apart when given), along
     one of the documented shapes, as ``a (1 - w) + b w`` with both weights computed
-    separately (``a + (b - a) w`` loses a small value next to a large one)."""
+    separately (``a + (b - a) w`` loses a small value next to a large one). ``log`` needs
+    the ramp's ``length`` W: ``w = log(1 + t) / log(1 + W)`` at ``t = p W``."""
     q = 1 - p if q is None else q
     if shape == "exponential":
         return a * (b / a) ** p
+    if shape == "constant":
+        return np.where(q <= 0, b, a) + 0 * p
+    if shape == "log":
+        big = max(float(length), 1.0)
+        t, rest = p * big, q * big  # rest = W - t, from the exact remainder
+        scale = np.log(1 + big)
+        return a * (np.log((1 + t + rest) / (1 + t)) / scale) + b * (np.log(1 + t) / scale)
     w, rest = {
         "linear": lambda: (p, q),
         "cosine": lambda: (_hcos(p), _hcos(q)),
@@ -179,7 +192,7 @@ def _warmup(t, schedule, steps, init, shape):
     if steps == 0:
         return _eval(schedule, t)
     target = _eval(schedule, np.zeros(1))[0]
-    ramp = _rise(shape, init, target, np.minimum(t, steps) / steps)
+    ramp = _rise(shape, init, target, np.minimum(t, steps) / steps, length=steps)
     after = _eval(schedule, np.maximum(t - steps, 0))
     return np.where(t < steps, ramp, after)
 
@@ -187,7 +200,7 @@ def _warmup(t, schedule, steps, init, shape):
 def _cooldown(t, schedule, start, steps, end, shape):
     source = _eval(schedule, np.array([float(start)]))[0]
     u = np.minimum(np.maximum(t - start, 0), steps)
-    cool = _rise(shape, end, source, (steps - u) / steps, u / steps)  # run backwards in time
+    cool = _rise(shape, end, source, (steps - u) / steps, u / steps, steps)  # backwards in time
     return np.where(t < start, _eval(schedule, np.minimum(t, start)), cool)
 
 
@@ -237,7 +250,9 @@ def _from_fn(t, fn):
 
 def _arithmetic(t, op, left, right):
     a, b = _operand(left, t), _operand(right, t)
-    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[op](a, b)
+    ops = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return ops[op](a, b)
 
 
 def _sgdr(t, peak, period, period_mult, decay, end, warmup, limit):
@@ -259,7 +274,9 @@ def _warmup_cosine(t, peak, warmup, steps, init, end, exponent, shape):
     cos = end + (peak - end) * _hcos((decay - c) / decay) ** exponent
     if warmup == 0:
         return cos
-    return np.where(t < warmup, _rise(shape, init, peak, np.minimum(t, warmup) / warmup), cos)
+    return np.where(
+        t < warmup, _rise(shape, init, peak, np.minimum(t, warmup) / warmup, length=warmup), cos
+    )
 
 
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
@@ -345,7 +362,7 @@ def halving(t: Any) -> Any:
 
 
 _S = jaxlrs
-SHAPES = ("linear", "cosine", "sqrt", "1-sqrt", "exponential")
+SHAPES = ("linear", "cosine", "sqrt", "1-sqrt", "exponential", "log", "constant")
 
 CASES: dict[str, jaxlrs.Schedule] = {
     "constant": _S.constant(0.5),
