@@ -162,6 +162,79 @@ TRACED = [
         [0.0, 0.5],
         "value",
     ),
+    # compat.optax (the value lists run from the point the gradient test takes, xs[0])
+    ("optax-linear-end", lambda x: ox.linear_schedule(1.0, x, 50, 10), [0.5, 0.1], "value"),
+    ("optax-linear-steps", lambda x: ox.linear_schedule(1.0, 0.1, x, 10), [0, 30, 60], "count"),
+    ("optax-linear-begin", lambda x: ox.linear_schedule(1.0, 0.1, 30, x), [0, 30], "count"),
+    (
+        "optax-polynomial-power",
+        lambda x: ox.polynomial_schedule(1.0, 0.1, x, 50),
+        [2.0, 0.5],
+        "value",
+    ),
+    (
+        "optax-cosine-alpha",
+        lambda x: ox.cosine_decay_schedule(1.0, 80, x, 2.0),
+        [0.3, 0.0],
+        "value",
+    ),
+    (
+        "optax-exponential-rate",
+        lambda x: ox.exponential_decay(1.0, 10, x, 5, end_value=0.2),
+        [0.9, 0.5, 0.0],
+        "value",
+    ),
+    ("optax-exponential-steps", lambda x: ox.exponential_decay(1.0, x, 0.5), [0, 7, 20], "count"),
+    (
+        "optax-piecewise-scale",
+        lambda x: ox.piecewise_constant_schedule(1.0, {10: x, 50: 0.5}),
+        [2.0, 0.1],
+        "value",
+    ),
+    (
+        "optax-interpolate-init",
+        lambda x: ox.piecewise_interpolate_schedule("cosine", x, {0: 0.5, 30: 0.1, 90: 3.0}),
+        [2.0, 0.5],
+        "value",
+    ),
+    (
+        "optax-warmup-constant-steps",
+        lambda x: ox.warmup_constant_schedule(0.1, 1.0, x),
+        [0, 9],
+        "count",
+    ),
+    (
+        "optax-warmup-cosine-peak",
+        lambda x: ox.warmup_cosine_decay_schedule(0.0, x, 10, 100, 0.05),
+        [1.0, 0.0],
+        "value",
+    ),
+    (
+        "optax-warmup-cosine-warmup",
+        lambda x: ox.warmup_cosine_decay_schedule(0.0, 1.0, x, 100),
+        [0, 20],
+        "count",
+    ),
+    (
+        "optax-warmup-exponential-peak",
+        lambda x: ox.warmup_exponential_decay_schedule(0.0, x, 10, 10, 0.5, 5, True, 0.1),
+        [2.0, 0.5],
+        "value",
+    ),
+    (
+        "optax-onecycle-peak",
+        lambda x: ox.cosine_onecycle_schedule(100, x, div_factor=10.0),
+        [2.0, 0.5],
+        "value",
+    ),
+    (
+        "optax-sgdr-peak",
+        lambda x: ox.sgdr_schedule(
+            [dict(init_value=0.0, peak_value=x, warmup_steps=5, decay_steps=40)] * 3
+        ),
+        [2.0, 0.5],
+        "value",
+    ),
 ]
 
 

@@ -25,21 +25,7 @@ if keras.backend.backend() != "jax":
     pytest.skip("the Keras parity tests run on the JAX backend", allow_module_level=True)
 S = keras.optimizers.schedules
 
-
-def peer_values(schedule, n: int) -> np.ndarray:
-    """Keras' values at steps 0..n-1 (``PolynomialDecay`` without ``jit``: see
-    ``tests/test_compat_keras.py``)."""
-    fn = jax.vmap(schedule)
-    if not isinstance(schedule, S.PolynomialDecay):
-        fn = jax.jit(fn)
-    with jax.numpy_dtype_promotion("standard"):
-        return np.asarray(fn(np.arange(n, dtype=np.int32)), np.float64)
-
-
-def assert_parity(ours, peer, rtol: float = 1e-6) -> None:
-    ours = np.asarray(ours, np.float64)
-    scale = max(float(np.max(np.abs(peer))), 1e-30)
-    np.testing.assert_allclose(ours, peer, rtol=rtol, atol=3e-7 * scale)
+from test_compat_keras import assert_parity, peer_values  # noqa: E402  (after the skip)
 
 
 def _configs() -> list[tuple[str, dict, int]]:
