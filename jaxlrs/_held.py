@@ -21,13 +21,6 @@ from ._schedule import Schedule
 Array = jax.Array
 
 
-def _weak(x: Array, zero: Any) -> Array:
-    """``x`` weakly typed again (as the packed vectors are when built), whatever a
-    checkpoint round trip or ``jnp.stack`` made of it: the computation must not depend on
-    whether the state was restored."""
-    return jax.lax.broadcast(zero, jnp.shape(x)).at[:].set(x)
-
-
 @jax.tree_util.register_pytree_node_class
 class Held:
     """A schedule as a pytree whose leaves are arrays only; its structure (the
@@ -65,7 +58,10 @@ class Held:
             _, treedef, kinds = self.structure
             ints, floats, fixes, others = self.args
             fn = _schedule._unpacking(treedef, kinds)
-            return fn(_weak(ints, 0), _weak(floats, 0.0), fixes, others, step)
+            # weakly typed again (as the packed vectors are when built), whatever a
+            # checkpoint round trip or ``jnp.stack`` made of them
+            weak = _schedule._weaken
+            return fn(weak(ints, 0), weak(floats, 0.0), fixes, others, step)
         _, treedef = self.structure
         schedule = jax.tree_util.tree_unflatten(treedef, self.args)
         return jax.jit(Schedule._evaluate)(schedule, step)
