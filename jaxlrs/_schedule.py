@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -28,6 +29,7 @@ class Kind:
     signature: inspect.Signature
     apply: Callable[..., Array]  # apply(time, **args) -> values
     format: Callable[[Mapping[str, Any]], str] | None = None
+    origin: str | None = None  # a module that registers it when imported (for unpickling)
 
 
 _KINDS: dict[str, Kind] = {}
@@ -43,18 +45,27 @@ def register(
     *,
     fmt: Callable[..., str] | None = None,
     name: str | None = None,
+    origin: str | None = None,
+    replace: bool = False,
 ):
     """Decorator: make ``constructor`` a public constructor whose schedules evaluate as
     ``apply(time, **args)``. ``name`` (default: the function's name) is what the repr
     prints and ``parse`` accepts, e.g. ``"compat.torch.CyclicLR"`` for a constructor
     reachable as ``jaxlrs.compat.torch.CyclicLR``; the constructor must build its
-    ``Schedule`` under that same name."""
+    ``Schedule`` under that same name. ``origin``: a module that registers the name when
+    imported, which unpickling imports when the name is unknown (kinds registered from
+    outside jaxlrs). ``replace``: replace a registered kind; every compiled evaluation is
+    dropped (``jax.clear_caches``), since it may hold the old ``apply``."""
 
     def deco(constructor: Callable[..., Schedule]) -> Callable[..., Schedule]:
         key = name or constructor.__name__
-        if key in _KINDS:
+        if key in _KINDS and not replace:
             raise RuntimeError(f"jaxlrs: constructor {key!r} registered twice")
-        _KINDS[key] = Kind(key, constructor, inspect.signature(constructor), apply, fmt)
+        if key in _KINDS:
+            _unpacking.cache_clear()
+            jax.clear_caches()
+        signature = inspect.signature(constructor)
+        _KINDS[key] = Kind(key, constructor, signature, apply, fmt, origin)
         return constructor
 
     return deco
@@ -339,7 +350,11 @@ class Schedule:
         return hash(_identity(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (self._name, tuple(self._args.items()), self._static))
+        kind = _KINDS.get(self._name)
+        state: tuple[Any, ...] = (self._name, tuple(self._args.items()), self._static)
+        if kind is not None and kind.origin is not None:
+            state += (kind.origin,)
+        return (_restore, state)
 
     def __copy__(self) -> Schedule:
         return self
@@ -475,9 +490,35 @@ def _big_step(schedule: Schedule, step: int) -> float:
 
 
 def _restore(
-    name: str, items: tuple[tuple[str, Any], ...], static: tuple[str, ...] | None = None
+    name: str,
+    items: tuple[tuple[str, Any], ...],
+    static: tuple[str, ...] | None = None,
+    origin: str | None = None,
 ) -> Schedule:
+    if origin is not None and name not in _KINDS:
+        _import_origin(name, origin)
     return Schedule(name, dict(items), static=static)
+
+
+def _import_origin(name: str, origin: str) -> None:
+    """Import the module that registers ``name`` (unpickling in a fresh process)."""
+    why = ""
+    if origin != "__main__":
+        try:
+            importlib.import_module(origin)
+        except Exception as e:
+            why = f"; importing it failed: {type(e).__name__}: {e}"
+    if name in _KINDS:
+        return
+    if origin == "__main__":
+        where = (
+            "module '__main__' (a script, notebook or interactive session), which does not "
+            "define it in this process; run its definition before unpickling, or move the "
+            "definition into an importable module"
+        )
+    else:
+        where = f"module {origin!r}{why or ', which did not define it when imported'}"
+    raise ValueError(f"jaxlrs: cannot unpickle the schedule {name!r}: it is defined in {where}")
 
 
 jax.tree_util.register_pytree_node(Schedule, Schedule.tree_flatten, Schedule.tree_unflatten)
