@@ -60,8 +60,20 @@ def _kind_name(func: ast.expr) -> str:
     if name not in registry and name.startswith("jaxlrs."):
         name = name[len("jaxlrs.") :]
     if name not in registry:
-        raise _Reject(func, f"{name!r} is not a jaxlrs constructor")
+        raise _Reject(func, unknown_name(name))
     return name
+
+
+def unknown_name(name: Any) -> str:
+    """The message for a name no constructor is registered under; a dotted name outside
+    jaxlrs' own namespaces may be a ``jaxlrs.define`` name whose module is not imported."""
+    text = f"{name!r} is not a jaxlrs constructor"
+    if isinstance(name, str) and "." in name and name.split(".")[0] not in ("compat", "jaxlrs"):
+        text += (
+            " (nor defined with jaxlrs.define in this process: import the module that "
+            "defines it first)"
+        )
+    return text
 
 
 def takes_function(name: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from ._parse import MAX_DEPTH, takes_function
+from ._parse import MAX_DEPTH, takes_function, unknown_name
 from ._schedule import Schedule, kinds
 
 FORMAT = "jaxlrs"
@@ -111,7 +111,7 @@ def _build(node: Mapping[str, Any], path: str, depth: int) -> Schedule:
     name, args = node["name"], node["args"]
     registry = kinds()
     if not isinstance(name, str) or name not in registry:
-        raise ValueError(f"from_dict(): {path}.name: {name!r} is not a jaxlrs constructor")
+        raise ValueError(f"from_dict(): {path}.name: {unknown_name(name)}")
     if takes_function(name):
         raise ValueError(f"from_dict(): {path}: {name}() wraps a Python function")
     if not isinstance(args, Mapping):

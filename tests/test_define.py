@@ -817,18 +817,49 @@ def test_builder_must_return_a_schedule():
         bad(1.0)
 
 
+_HINT = (
+    r" \(nor defined with jaxlrs\.define in this process: import the module that defines it "
+    r"first\)"
+)
+
+
 def test_unknown_names_in_text_and_json():
     with pytest.raises(
-        ValueError, match=r"parse\(\): 'test_define\.nowhere' is not a jaxlrs constructor"
+        ValueError,
+        match=r"parse\(\): 'test_define\.nowhere' is not a jaxlrs constructor" + _HINT,
     ):
         jaxlrs.parse("test_define.nowhere(1.0)")
     node = {"name": "test_define.nowhere", "args": {}}
     with pytest.raises(
         ValueError,
-        match=r"from_dict\(\): schedule\.name: 'test_define\.nowhere' is not a jaxlrs constructor",
+        match=r"from_dict\(\): schedule\.name: 'test_define\.nowhere' is not a jaxlrs "
+        r"constructor" + _HINT,
     ):
         jaxlrs.from_dict({"format": "jaxlrs", "version": 1, "schedule": node})
     with pytest.raises(
         ValueError, match=r"parse\(\): test_define\.power\(\): peak must be a finite number"
     ):
         jaxlrs.parse("test_define.power(1e999)")
+    # jaxlrs' own namespaces get no hint.
+    with pytest.raises(
+        ValueError, match=r"'compat\.torch\.NoSuchLR' is not a jaxlrs constructor \(column 1"
+    ):
+        jaxlrs.parse("compat.torch.NoSuchLR(1.0)")
+
+
+@jaxlrs.define("test_define.kinds")
+def kinds_seen(step, peak: float, values=(1.0, 2.0), *, rate: float, mode: str = "a"):
+    """1 when every number and list arrived as a JAX array and the string as itself."""
+    arrays = all(isinstance(x, jax.Array) for x in (peak, values, rate))
+    return jnp.asarray(float(arrays and mode == "a" and values.shape == (2,)) * peak)
+
+
+def test_hyperparameters_arrive_as_arrays_on_every_path():
+    s = kinds_seen(1.0, rate=0.5)
+    assert repr(s) == "test_define.kinds(1.0, rate=0.5)"  # keyword-only: by name
+    assert jaxlrs.parse(repr(s)) == s
+    assert float(s(3)) == 1.0  # the packed call
+    assert float(jax.jit(lambda p: kinds_seen(p, rate=0.5)(3))(1.0)) == 1.0  # traced
+    # warmup(shape="exponential") evaluates its schedule at step 0 from the stored values.
+    w = jaxlrs.warmup(s, 4, init=0.5, shape="exponential")
+    np.testing.assert_allclose(w([0, 2, 4, 9]), [0.5, 2**-0.5, 1.0, 1.0], rtol=1e-6)
