@@ -70,7 +70,7 @@ def _check_free(name: str, fn: Callable[..., Any], replace: bool) -> None:
     old = kinds().get(name)
     if old is None:
         return
-    if old.origin is None:  # pragma: no cover - reserved names keep built-ins out of reach
+    if old.origin is None:  # jaxlrs' own (the reserved namespaces already keep them apart)
         raise ValueError(f"define(): name {name!r} is a jaxlrs constructor")
     if not replace:
         raise ValueError(
@@ -324,9 +324,12 @@ def define(
     Raises:
         TypeError: ``name`` not a str; ``fn`` not callable or a schedule; a formula whose
             first parameter is not ``step``; ``*args``, ``**kwargs`` or positional-only
-            hyperparameters; a builder with a parameter named ``step``; a bad default.
+            hyperparameters; a builder with a parameter named ``step``; a default of a
+            kind no hyperparameter may have; ``check`` not callable or not taking the
+            hyperparameters by name.
         ValueError: a name that is not dotted identifiers, starts with ``jaxlrs.`` or
-            ``compat.``, or is already defined (without ``replace=True``).
+            ``compat.``, or is already defined (without ``replace=True``); a NaN or
+            infinite default.
 
     Pickling records ``fn``'s module: in a process where the name is not defined yet,
     unpickling imports that module (which defines it), and raises ``ValueError`` naming

@@ -159,7 +159,7 @@ def test_list_hyperparameters_arrive_as_arrays(mode):
 @pytest.mark.parametrize("steps", [10, 97, 1000, 2**24 + 7])
 def test_builder_matches_float64(peak, steps):
     s = warm_cos(peak, steps, end=0.01 * peak)
-    t = np.concatenate([np.arange(-2, 300), RNG.integers(0, 2 * steps, 300)])
+    t = np.concatenate([np.arange(-2, 300), RNG.integers(0, 2 * steps, 300), STEPS])
     np.testing.assert_allclose(
         s(t), warm_cos_oracle(t, peak, steps, 0.01 * peak), rtol=2e-6, atol=1e-10 * peak
     )
