@@ -191,15 +191,8 @@ def _parameters(
     params = list(signature.parameters.values())
     if not builds:
         first = params[0] if params else None
-        if (
-            first is None
-            or first.name != "step"
-            or first.kind
-            not in (
-                first.POSITIONAL_ONLY,
-                first.POSITIONAL_OR_KEYWORD,
-            )
-        ):
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        if first is None or first.name != "step" or first.kind not in positional:
             got = "no parameters" if first is None else f"({', '.join(map(str, params))})"
             raise TypeError(
                 "define(): fn must be a formula whose first parameter is the step, named "
@@ -224,14 +217,13 @@ def _parameters(
                 f"parameter named 'step' in {_where(fn)}; for a formula of the step leave "
                 "builds=False"
             )
-        if p.default is not p.empty:
-            _hyperparameter("define()", f"the default of {p.name}", p.default)
-    public = [p.replace(default=_default(p)) for p in params]
+    public = [
+        p
+        if p.default is p.empty
+        else p.replace(default=_hyperparameter("define()", f"the default of {p.name}", p.default))
+        for p in params
+    ]
     return signature.replace(parameters=public, return_annotation=Schedule), params
-
-
-def _default(p: inspect.Parameter) -> Any:
-    return p.default if p.default is p.empty else _hyperparameter("define()", p.name, p.default)
 
 
 def _formatter(name: str, signature: inspect.Signature) -> Callable[[Mapping[str, Any]], str]:
