@@ -6,7 +6,7 @@ import functools
 import inspect
 import keyword
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -18,6 +18,7 @@ from ._schedule import (
     Schedule,
     _collapse,
     _format_value,
+    _is_static,
     _is_tracer,
     _same,
     _widen,
@@ -153,6 +154,13 @@ def _hyperparameter(where: str, param: str, x: Any) -> Any:
     raise TypeError(f"{where}: {param} must be one of {_ALLOWED}, got {_shown(x)}")
 
 
+def _iterable(x: Any) -> Any:
+    try:
+        return iter(x)
+    except TypeError:
+        return iter([None])
+
+
 def _holds_schedule(x: Any) -> bool:
     return isinstance(x, Schedule) or (isinstance(x, tuple) and any(_holds_schedule(v) for v in x))
 
@@ -177,7 +185,8 @@ def _traced_error(name: str, what: str, e: Exception) -> TypeError:
         f"The {what} runs on traced hyperparameters whenever the schedule is evaluated (also "
         "outside jit: every call runs through one jitted function), so it must not use "
         f"Python if, int(), float() or bool() on {on}: use jnp.where, make an option a "
-        "string or bool (those are static), and validate values in define(..., check=...)"
+        "string or bool, or name a number that decides the structure in "
+        "define(..., static=...); validate values in define(..., check=...)"
     )
 
 
@@ -251,6 +260,7 @@ def define(
     fn: Callable[..., Any] | None = None,
     *,
     builds: bool = False,
+    static: Sequence[str] = (),
     check: Callable[..., Any] | None = None,
     replace: bool = False,
 ) -> Any:
@@ -287,8 +297,9 @@ def define(
     numbers, functions and other objects are refused with ``TypeError``/``ValueError``.
     Because numeric hyperparameters are traced whenever the schedule is evaluated, the
     body must not branch on them in Python (``if peak > 1``, ``int(steps)``, ``range(n)``);
-    doing so raises ``TypeError`` at the first call, saying so. Use ``jnp.where`` or make
-    the option a string or bool. Integer arithmetic such as ``steps // 10`` is fine.
+    doing so raises ``TypeError`` at the first call, saying so. Use ``jnp.where``, make
+    the option a string or bool, or list a number that decides the structure (how many
+    pieces) in ``static``. Integer arithmetic such as ``steps // 10`` is fine.
 
     The constructor has ``fn``'s signature (without ``step``), name and docstring
     (``functools.wraps``). Call errors (a missing or unknown argument) raise ``TypeError``
@@ -302,6 +313,10 @@ def define(
             can collide with it.
         fn: the formula or the builder; left out, ``define`` returns a decorator.
         builds: ``fn`` builds a schedule from other schedules instead of being a formula.
+        static: names of numeric hyperparameters that decide the structure (a number of
+            pieces, ``range(n)``, ``if steps > 0``): they stay Python values in ``fn``,
+            are part of the pytree structure (a new value compiles anew), and may not be
+            traced. Strings, bools and None are static anyway.
         check: optional validation, ``check(**hyperparameters)``, called at construction
             with the hyperparameters (defaults filled in) when none of them is traced
             (traced values are not checked, as for built-ins); it should raise
@@ -353,6 +368,11 @@ def define(
         raise TypeError(f"define(): builds must be a bool, got {_shown(builds)}")
     if not isinstance(replace, bool):
         raise TypeError(f"define(): replace must be a bool, got {_shown(replace)}")
+    if isinstance(static, str) or not all(isinstance(k, str) for k in _iterable(static)):
+        raise TypeError(
+            f"define(): static must be a list of hyperparameter names, got {_shown(static)}"
+        )
+    static = tuple(static)
     if check is not None and (not callable(check) or isinstance(check, Schedule)):
         raise TypeError(
             f"define(): check must be a function of the hyperparameters or None, got "
@@ -366,6 +386,13 @@ def define(
                 f"with builds=True a builder fn(**hyperparameters)), got {_shown(fn)}"
             )
         signature, params = _parameters(fn, builds)
+        names = [p.name for p in params]
+        for k in static:
+            if k not in names:
+                raise ValueError(
+                    f"define(): static names {k!r}, which is not a hyperparameter of "
+                    f"{_where(fn)} (hyperparameters: {', '.join(names) or 'none'})"
+                )
         if check is not None:
             try:
                 inspect.signature(check).bind(**{p.name: None for p in params})
@@ -391,7 +418,7 @@ def define(
             return out
 
         def formula(time: Time, **args: Any) -> Array:
-            given = {k: _argument(v) for k, v in args.items()}
+            given = {k: v if k in static else _argument(v) for k, v in args.items()}
             try:
                 return _from_fn(time, lambda step: fn(step, **given))
             except _TRACER_ERRORS as e:
@@ -407,11 +434,24 @@ def define(
                 ) from None
             bound.apply_defaults()
             args = {n: _hyperparameter(where, n, v) for n, v in bound.arguments.items()}
+            for n in static:
+                if _holds_schedule(args[n]):
+                    raise TypeError(
+                        f"{where}: {n} is static (define(static=...)), so it must be a "
+                        f"number, a list of numbers, a string, a bool or None, got "
+                        f"{args[n]!r}"
+                    )
+                if any(_is_tracer(x) for x in jax.tree.leaves(args[n])):
+                    raise TypeError(
+                        f"{where}: {n} is static (it decides the structure: "
+                        f"define(static=...)), so it must be a concrete value, got a tracer"
+                    )
             if check is not None and not any(_is_tracer(x) for x in jax.tree.leaves(args)):
                 check(**args)
             if builds:
                 body(**args)
-            return Schedule(fn_name, args)
+            roles = tuple(n for n, v in args.items() if n in static or _is_static(v))
+            return Schedule(fn_name, args, static=roles)
 
         constructor.__signature__ = signature  # type: ignore[attr-defined]
         apply = expands(body) if builds else formula

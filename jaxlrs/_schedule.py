@@ -152,8 +152,8 @@ def _collapse(v: Any) -> Any:
     one above the index dtype is unsigned when the unsigned type holds them all (as
     ``_time.counts`` makes it), else float64. Scalar ints beyond the index dtype: see
     ``_widen``."""
-    if isinstance(v, Schedule):
-        args = {k: _collapse(x) for k, x in v._args.items()}
+    if isinstance(v, Schedule):  # static arguments are structure (hashed): as they are
+        args = {k: x if k in v._static else _collapse(x) for k, x in v._args.items()}
         return Schedule(v._name, args, static=v._static)
     if isinstance(v, tuple):
         if v and all(_is_number(x) for x in v):

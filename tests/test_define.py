@@ -9,6 +9,7 @@ and every validation message are checked.
 
 import inspect
 import json
+import math
 import os
 import pickle
 import subprocess
@@ -863,3 +864,88 @@ def test_hyperparameters_arrive_as_arrays_on_every_path():
     # warmup(shape="exponential") evaluates its schedule at step 0 from the stored values.
     w = jaxlrs.warmup(s, 4, init=0.5, shape="exponential")
     np.testing.assert_allclose(w([0, 2, 4, 9]), [0.5, 2**-0.5, 1.0, 1.0], rtol=1e-6)
+
+
+# -- static numbers: hyperparameters that decide the structure -------------------------------
+
+
+@jaxlrs.define("test_define.halvings", builds=True, static=["n"])
+def halvings(peak: float, every: int, n: int):
+    """``n`` stairs of length ``every``, each half the one before: a Python loop over n."""
+    boundaries = [every * (i + 1) for i in range(n)]
+    return jaxlrs.piecewise_constant(boundaries, [peak * 0.5**i for i in range(n + 1)])
+
+
+def halvings_oracle(t, peak, every, n):
+    return peak * 0.5 ** np.minimum(np.maximum(t, 0) // every, n).astype(np.float64)
+
+
+@jaxlrs.define("test_define.taylor", static=("terms",))
+def taylor(step, rate: float, terms: int = 4):
+    """The first ``terms`` terms of exp(-rate t): a Python sum over a static count."""
+    assert type(terms) is int
+    x = -rate * (step / 1)
+    return sum(x**k / math.factorial(k) for k in range(terms))
+
+
+@pytest.mark.parametrize("n", [1, 3, 8])
+@pytest.mark.parametrize("every", [1, 10, 2**27])
+def test_static_builder(n, every):
+    s = halvings(2.0, every, n)
+    np.testing.assert_allclose(s(STEPS), halvings_oracle(STEPS, 2.0, every, n), rtol=1e-6)
+    assert jax.tree.leaves(s) == [2.0, every]  # n is structure
+    assert jax.tree.structure(halvings(1.0, 5, n)) == jax.tree.structure(s)
+    assert jax.tree.structure(halvings(1.0, 5, n + 1)) != jax.tree.structure(s)
+    _round_trips(s)
+
+
+def test_static_numbers_trace_the_rest():
+    @jax.jit
+    @chex.assert_max_traces(n=1)
+    def f(s, t):
+        return s(t)
+
+    t = jnp.arange(0, 100)
+    for peak, every in [(1.0, 10), (3.0, 7)]:
+        np.testing.assert_allclose(
+            f(halvings(peak, every, 3), t), halvings_oracle(t, peak, every, 3), rtol=1e-6
+        )
+    g = jax.grad(lambda p: halvings(p, 10, 3)(25))(1.0)
+    np.testing.assert_allclose(g, 0.25, rtol=1e-6)
+    x = np.arange(0, 30) * 0.01
+    want = sum((-0.5 * x) ** k / math.factorial(k) for k in range(5))
+    np.testing.assert_allclose(taylor(0.5, terms=5)(np.arange(0, 30) / 100), want, rtol=1e-6)
+    assert repr(taylor(0.5, terms=5)) == "test_define.taylor(0.5, terms=5)"
+    _round_trips(taylor(0.5, terms=5))
+    da = jax.grad(lambda r: taylor(r, terms=3)(2))(0.5)  # d/dr (1 - 2r + 2r**2)
+    np.testing.assert_allclose(da, -2 + 4 * 0.5, rtol=1e-6)
+    with pytest.raises(
+        TypeError,
+        match=r"test_define\.halvings\(\): n is static \(it decides the structure: "
+        r"define\(static=\.\.\.\)\), so it must be a concrete value, got a tracer",
+    ):
+        jax.jit(lambda n: halvings(1.0, 10, n)(5))(3)
+    with pytest.raises(
+        TypeError,
+        match=r"test_define\.halvings\(\): n is static \(define\(static=\.\.\.\)\), so it must "
+        r"be a number, a list of numbers, a string, a bool or None, got constant\(1\.0\)",
+    ):
+        halvings(1.0, 10, jaxlrs.constant(1.0))
+
+
+def test_bad_static():
+    with pytest.raises(
+        ValueError,
+        match=r"define\(\): static names 'm', which is not a hyperparameter of "
+        r"test_define\._formula \(hyperparameters: peak\)",
+    ):
+        jaxlrs.define("test_define.bad", _formula, static=["m"])
+    with pytest.raises(
+        TypeError,
+        match=r"define\(\): static must be a list of hyperparameter names, got 'peak' \(str\)",
+    ):
+        jaxlrs.define("test_define.bad", _formula, static="peak")
+    with pytest.raises(
+        TypeError, match=r"define\(\): static must be a list of hyperparameter names, got 3"
+    ):
+        jaxlrs.define("test_define.bad", _formula, static=3)
