@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from ._fraction import Fraction, fraction
 from ._schedule import Schedule, kinds
 
 MAX_LENGTH = 1_000_000
@@ -118,6 +119,8 @@ def _build(node: ast.AST, depth: int) -> Any:
         if not isinstance(left, Schedule) and not isinstance(right, Schedule):
             raise _Reject(node, "+ - * / ** need a schedule on one side")
         return _construct(node, "arithmetic", (op, left, right), {})
+    if isinstance(node, ast.Call) and _dotted(node.func) in ("fraction", "jaxlrs.fraction"):
+        return _fraction_call(node, depth)
     if isinstance(node, ast.Call):
         name = _kind_name(node.func)
         if takes_function(name):
@@ -156,6 +159,20 @@ def _build(node: ast.AST, depth: int) -> Any:
     raise _Reject(
         node, f"{what} not allowed; only calls of jaxlrs constructors with literal arguments"
     )
+
+
+def _fraction_call(node: ast.Call, depth: int) -> Fraction:
+    """``fraction(r)`` with a literal number: a duration argument, not a schedule."""
+    if len(node.args) + len(node.keywords) != 1 or (node.keywords and node.keywords[0].arg != "r"):
+        raise _Reject(node, "fraction() takes one argument, the fraction r")
+    arg = node.args[0] if node.args else node.keywords[0].value
+    r = _build(arg, depth + 1)
+    if isinstance(r, bool) or not isinstance(r, (int, float)):
+        raise _Reject(arg, "fraction() takes a literal number")
+    try:
+        return fraction(r)
+    except (TypeError, ValueError) as e:
+        raise _Reject(node, str(e)) from None
 
 
 def _construct(node: ast.AST, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _check as check
-from . import _time
+from . import _fraction, _time
 from ._combinators import warmup
 from ._curves import half_cos_pair
 from ._cycles import locate
@@ -154,6 +154,7 @@ def _warmup_cosine(
     exponent: Any,
     shape: str,
 ) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
     return _warmup(cosine(peak, steps - warmup, end, exponent), warmup, init, shape)
 
 

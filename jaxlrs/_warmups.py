@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _check as check
-from . import _time
+from . import _fraction, _time
 from ._combinators import _check_shape, cooldown, warmup
 from ._curves import blend
 from ._primitives import constant, linear, piecewise_constant, polynomial
@@ -51,7 +51,7 @@ def _ramp_then(
 
 
 def _family(fn: str, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: Any) -> dict:
-    warmup, steps = check.warmup_within(fn, warmup, steps)
+    warmup, steps = _fraction.warmup_within(fn, warmup, steps)
     init = check.real(fn, "init", init)
     return {
         "peak": check.real(fn, "peak", peak),
@@ -72,6 +72,7 @@ def _warmup_constant(
     if steps is None:
         body = constant(peak)
     else:
+        warmup = _fraction.steps_of(warmup, steps)
         hold = counts(steps, warmup)
         body = piecewise_constant([hold[0] - hold[1]], [peak, end])
     return _warmup(body, warmup, init, shape)
@@ -118,9 +119,9 @@ def warmup_constant(
     """
     fn = "warmup_constant"
     if steps is None:
-        warmup = check.integer(fn, "warmup", warmup, minimum=0)
+        warmup = _fraction.length(fn, "warmup", warmup, None)
     else:
-        warmup, steps = check.warmup_within(fn, warmup, steps)
+        warmup, steps = _fraction.warmup_within(fn, warmup, steps)
     init = check.real(fn, "init", init)
     return Schedule(
         fn,
@@ -139,6 +140,7 @@ def warmup_constant(
 
 
 def _warmup_linear(peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: str) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
     return _warmup(linear(peak, end, total - w), warmup, init, shape)
 
@@ -182,6 +184,7 @@ def warmup_linear(
 def _warmup_polynomial(
     peak: Any, warmup: Any, steps: Any, init: Any, end: Any, power: Any, shape: str
 ) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
     return _warmup(polynomial(peak, end, total - w, power), warmup, init, shape)
 
@@ -232,6 +235,7 @@ def warmup_polynomial(
 def _warmup_exponential(
     time: Time, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, rate: Any, shape: str
 ) -> Array:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
 
     def after(local: Time) -> Array:
@@ -323,6 +327,7 @@ def _warmup_inverse_sqrt(
     timescale: Any,
     shape: str,
 ) -> Array:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
     tau = _timescale(timescale, warmup)
 
@@ -394,6 +399,8 @@ def warmup_inverse_sqrt(
 
 
 def _wsd(peak: Any, warmup: Any, steps: Any, decay_steps: Any, shape: str, end: Any) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
+    decay_steps = _fraction.steps_of(decay_steps, steps)
     total, w, d = counts(steps, warmup, decay_steps)
     return _warmup(cooldown(constant(peak), total - w - d, d, end, shape), warmup)
 
@@ -443,14 +450,16 @@ def wsd(
         Durations", 2024. https://arxiv.org/abs/2405.18392
     """
     fn = "wsd"
-    warmup = check.integer(fn, "warmup", warmup, minimum=0)
     steps = check.integer(fn, "steps", steps)
-    decay_steps = check.integer(fn, "decay_steps", decay_steps)
-    if not any(check.is_traced(x) for x in (warmup, steps, decay_steps)):
-        if warmup + decay_steps > steps:
+    warmup = _fraction.length(fn, "warmup", warmup, steps)
+    decay_steps = _fraction.length(fn, "decay_steps", decay_steps, steps, minimum=1)
+    w, d = _fraction.count_of(warmup, steps), _fraction.count_of(decay_steps, steps)
+    if not any(check.is_traced(x) for x in (w, steps, d)):
+        if w + d > steps:
+            w, d = _fraction.shown(warmup, steps), _fraction.shown(decay_steps, steps)
             raise ValueError(
                 f"{fn}(): warmup + decay_steps must be at most steps (steps counts both), "
-                f"got warmup={warmup!r}, decay_steps={decay_steps!r}, steps={steps!r}"
+                f"got warmup={w}, decay_steps={d}, steps={steps!r}"
             )
     end = check.real(fn, "end", end)
     return Schedule(
