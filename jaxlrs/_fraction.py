@@ -23,7 +23,13 @@ The count is ``ceil(r * n)`` for the total ``n``:
   products in that narrow band (float32 cannot tell them apart from the integer). There it
   is one step less, never more, so a limit checked on the host with ``math.ceil`` at
   construction (``warmup < steps``) holds on the device too.
-* A total beyond the index dtype (``2**31`` and above with x64 off) travels as a float:
+* a traced ``r`` with x64 off (``vmap``/``jit`` over it, or a concrete fraction inside a
+  schedule that is itself traced, as under ``vmap`` or ``grad`` over another
+  hyperparameter) is a float32 value without its dropped bits, up to ``2**-24`` of it off
+  the number written: there a product within ``min(r * n * 2**-22, 1/4)`` above an integer
+  counts as that integer, so that a decimal fraction still counts as written while
+  ``r * n`` is below about ``2**22`` (float32 cannot do better beyond that);
+* a total beyond the index dtype (``2**31`` and above with x64 off) travels as a float:
   the count is then the ceiling of the float product.
 
 A step count has no gradient: ``jax.grad`` with respect to ``r`` is 0 (never NaN).
@@ -46,6 +52,11 @@ from ._schedule import _format_value, _identity
 Array = jax.Array
 
 _TIE = 2.0**-43  # relative to the product: float32's error on it is below 2**-46
+# A traced r (or one passed into jit inside a schedule) is a float32 without the bits float32
+# dropped from it: up to 2**-24 of it, so its product with n is only known to that. Capped,
+# so that a product of an exact binary fraction (a half) still rounds up.
+_TIE_TRACED = 2.0**-22
+_TIE_TRACED_CAP = 0.25
 
 
 @jax.tree_util.register_pytree_node_class
@@ -93,7 +104,10 @@ def fraction(r: float) -> Fraction:
     ``warmup = ceil(r * steps)`` — with x64 on exactly Python's ``math.ceil(r * steps)``
     (Hugging Face's ``warmup_ratio``); with x64 off the same, except that a product within
     ``r * steps * 2**-43`` above an integer counts as that integer (float32 keeps ``r`` to
-    about 48 bits; float64 rounding makes ``0.1 * 10`` exactly ``1.0`` too).
+    about 48 bits; float64 rounding makes ``0.1 * 10`` exactly ``1.0`` too), for every
+    total up to ``2**31 - 1``. A traced ``r`` is a plain float32 (see the module
+    docstring of ``jaxlrs._fraction`` for its rule: decimal fractions count as written
+    while ``r * steps`` is below about ``2**22``).
 
     Accepted by the phase lengths of the constructors that know their total length: the
     ``warmup`` of ``warmup_cosine``, ``warmup_linear``, ``warmup_polynomial``,
@@ -213,6 +227,16 @@ def warmup_within(fn: str, warmup: Any, steps: Any) -> tuple[Any, Any]:
 # -- resolution where the schedule evaluates ------------------------------------------------
 
 
+def _full_precision(r: Any) -> bool:
+    """Whether ``r`` comes with the bits float32 drops from it: a Python float, or a leaf
+    of the packed eager call with its host correction (see ``_time.corrections``)."""
+    if isinstance(r, float):
+        return True
+    table = _time._CORRECTIONS.get()
+    hit = None if table is None else table.get(id(r))
+    return hit is not None and hit[0] is r
+
+
 def steps_of(x: Any, total: Any) -> Any:
     """``x`` as a step count: ``ceil(r * total)`` for a :class:`Fraction` (see the module
     docstring for the rule), clamped to ``[0, total]``; anything else unchanged.
@@ -234,5 +258,8 @@ def steps_of(x: Any, total: Any) -> Any:
         return out.astype(n.dtype) if _time.is_int(n) else out
     k, phi = times_count(r, n)
     size = k.astype(f) + phi
-    up = phi > size * _TIE
+    if _full_precision(r):
+        up = phi > size * _TIE
+    else:
+        up = phi > jnp.minimum(size * _TIE_TRACED, _TIE_TRACED_CAP)
     return jnp.clip(k + up.astype(k.dtype), 0, n)
