@@ -144,7 +144,7 @@ def fraction(r: float) -> Fraction:
     r = check.real(fn, "r", r, low=0.0, high=1.0)
     if check.is_traced(r):
         return Fraction(r)
-    return Fraction(float(r))
+    return Fraction(float(r) + 0.0)  # (-0.0 as 0.0)
 
 
 # -- validation at construction ------------------------------------------------------------

@@ -113,7 +113,8 @@ def sgdr(
         period_mult: factor on each next cycle's length, in [1, 2**31] (PyTorch's ``T_mult``).
         decay: factor on each next cycle's height above ``end``, positive.
         end: the floor every cycle decays to.
-        warmup: steps of linear warmup before the first cycle, a non-negative integer.
+        warmup: steps of linear warmup before the first cycle, a non-negative integer
+            (never a ``fraction``: the cycles have no total length to take it of).
         limit: number of cycles, a positive integer, or None.
 
     Example:
@@ -179,7 +180,8 @@ def warmup_cosine(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.

@@ -101,7 +101,8 @@ def warmup_constant(
 
     Args:
         peak: the value after the warmup.
-        warmup: length of the warmup, a non-negative integer.
+        warmup: length of the warmup, a non-negative integer, or ``fraction(r)`` of
+            ``steps`` when ``steps`` is given (``ceil(r * steps)`` steps).
         steps: optional total length, warmup included, above ``warmup``.
         init: value at step 0.
         end: value from ``steps`` on (unused without ``steps``).
@@ -164,7 +165,8 @@ def warmup_linear(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -209,7 +211,8 @@ def warmup_polynomial(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -288,7 +291,8 @@ def warmup_exponential(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -373,7 +377,8 @@ def warmup_inverse_sqrt(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -430,10 +435,12 @@ def wsd(
 
     Args:
         peak: the stable value.
-        warmup: length of the warmup, a non-negative integer.
+        warmup: length of the warmup, a non-negative integer, or ``fraction(r)`` of
+            ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup and decay included, a positive integer.
         decay_steps: length of the decay, a positive integer, at most
-            ``steps - warmup``.
+            ``steps - warmup``, or ``fraction(r)`` of ``steps``: ``wsd(peak,
+            fraction(0.01), T, fraction(0.2))`` cools down over the last 20% of any ``T``.
         shape: the decay curve.
         end: value from ``steps`` on (positive for ``exponential``).
 

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jaxlrs
 from jaxlrs.compat import keras as ks
 from jaxlrs.compat import mxnet as mx
 from jaxlrs.compat import optax as ox
@@ -79,6 +80,19 @@ TRACED = [
         lambda x: hf.get_cosine_schedule_with_warmup(1.0, x, 100),
         [0, 20],
         "count",
+    ),
+    # a traced jaxlrs.fraction: its count has gradient 0, and r +- 1e-3 keeps the count
+    (
+        "fraction-warmup-cosine",
+        lambda x: jaxlrs.warmup_cosine(1.0, jaxlrs.fraction(x), 100, end=0.1),
+        [0.125, 0.375],
+        "value",
+    ),
+    (
+        "fraction-wsd-decay",
+        lambda x: jaxlrs.wsd(1.0, jaxlrs.fraction(0.05), 100, jaxlrs.fraction(x)),
+        [0.125, 0.375],
+        "value",
     ),
     (
         "hf-cosine-cycles",

@@ -347,6 +347,7 @@ def test_round_trips(name, build, r):
 def test_fraction_value_semantics():
     assert F(0.1) == F(0.1) and hash(F(0.1)) == hash(F(0.1)) and F(0.1) != F(0.2)
     assert F(1) == F(1.0) and repr(F(1)) == "fraction(1.0)" and repr(F(0)) == "fraction(0.0)"
+    assert repr(F(-0.0)) == "fraction(0.0)"
     assert F(np.float32(0.5)) == F(0.5) and F(jnp.asarray(0.25)) == F(0.25)
     assert F(0.1) != 0.1 and isinstance(F(0.1), Fraction)
     with pytest.raises(AttributeError, match="immutable"):
