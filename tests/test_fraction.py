@@ -503,3 +503,32 @@ def test_to_dict_refuses_a_traced_fraction():
         return r
 
     jax.jit(f)(0.1)
+
+
+def test_in_an_optimizer_state_and_swapped_without_a_retrace():
+    optax = pytest.importorskip("optax")
+    import jaxlrs.optax as jo
+
+    s1 = J.warmup_cosine(0.1, F(0.1), 40)
+    s2 = J.warmup_cosine(0.1, F(0.25), 40)
+    tx = jo.inject(optax.sgd, learning_rate=s1)
+    params = jnp.ones(3)
+    traces = []
+
+    @jax.jit
+    def step(p, state):
+        traces.append(1)
+        u, state = tx.update(jnp.ones_like(p), state, p)
+        return optax.apply_updates(p, u), state
+
+    with jax.numpy_dtype_promotion("standard"):
+        state = tx.init(params)
+        seen = []
+        for k in range(12):
+            if k == 6:
+                state = jo.set_schedules(state, learning_rate=s2)
+            params, state = step(params, state)
+            seen.append(float(jo.current(state)["learning_rate"]))
+    want = [float(s1(k)) for k in range(6)] + [float(s2(k)) for k in range(6, 12)]
+    np.testing.assert_allclose(seen, want, rtol=1e-6)
+    assert len(traces) == 1
