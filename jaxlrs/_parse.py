@@ -203,7 +203,9 @@ def parse(text: str) -> Schedule:
     schedules and numbers (``2 * cosine(1.0, 10) + 0.1``, ``cosine(1.0, 10) ** 2.0``,
     ``0.5 ** linear(0.0, 4.0, 100)``; ``**`` binds tighter than a sign and groups from the
     right, as in Python; a sign is allowed only on a number, so ``-2.0 ** s``, which
-    Python reads as ``-(2.0 ** s)``, is refused). Two numbers are never combined: an
+    Python reads as ``-(2.0 ** s)``, is refused), and ``fraction(r)`` with a literal
+    number as an argument value (a duration as a fraction of the total,
+    ``warmup_cosine(1e-3, fraction(0.1), 10000)``). Two numbers are never combined: an
     operator needs a schedule on one side, so nothing is computed while parsing.
 
     It never evaluates Python: the text is parsed with :mod:`ast` and only the forms above
