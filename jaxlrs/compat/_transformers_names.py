@@ -164,7 +164,7 @@ def get_scheduler(
     Each constructor's docstring has its full formula and its differences from Hugging
     Face. As in Hugging Face: ``name`` is the string or ``transformers.SchedulerType``'s
     member (``SchedulerType.COSINE``); ``constant`` and ``reduce_lr_on_plateau`` ignore
-    ``num_warmup_steps`` and ``num_training_steps``; every other type raises
+    ``num_training_steps`` (a warmup: see below); every other type raises
     ``ValueError`` without ``num_warmup_steps``, and all but ``constant_with_warmup``,
     ``inverse_sqrt`` and ``warmup_stable_decay`` (which takes ``T`` or
     ``num_stable_steps``) without ``num_training_steps``; ``scheduler_specific_kwargs``
@@ -186,7 +186,11 @@ def get_scheduler(
     ``constant`` and ``constant_with_warmup`` (which Hugging Face drops: ``TypeError``)
     and ``last_epoch`` (a jaxlrs schedule is a function of the step: no resume
     argument). ``warmup_stable_decay`` with both ``T`` and a ``num_stable_steps`` that
-    disagree raises (Hugging Face warns and uses ``num_stable_steps``).
+    disagree raises (Hugging Face warns and uses ``num_stable_steps``), and every
+    constructor's ``num_training_steps <= num_warmup_steps`` raises (Hugging Face
+    accepts it silently), also when a fraction rounds up to the whole run
+    (``ceil(100 * 0.999) = 100``). A traced ``num_warmup_steps`` is taken as a count
+    (a fraction must be a concrete float).
 
     Args:
         name: a ``SchedulerType`` value: ``"linear"``, ``"cosine"``,

@@ -5,7 +5,8 @@ optimizer's learning rate, which Hugging Face's ``LambdaLR`` multiplies) and ret
 ordinary :class:`jaxlrs.Schedule` whose value at step ``k`` is the learning rate the
 optimizer uses on its ``k``-th update (0-based), to 1e-6 relative. The repr reads like
 the Hugging Face call, ``compat.transformers.get_linear_schedule_with_warmup(0.001, 100,
-1000)``.
+1000)``. ``get_scheduler(name, lr, num_warmup_steps, num_training_steps, kwargs)`` builds
+them by Hugging Face's ``SchedulerType`` name (a Trainer's ``lr_scheduler_type``).
 
 Conventions that differ from jaxlrs's native schedules:
 
