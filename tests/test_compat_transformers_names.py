@@ -7,17 +7,21 @@ raises; the new constructor against a float64 formula at large steps."""
 
 from __future__ import annotations
 
+import functools
 import math
 import pickle
 from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jaxlrs
 from jaxlrs.compat import transformers as hf
+from jaxlrs.compat._transformers_names import NAMES
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -43,8 +47,9 @@ STEP_TYPES = [
 
 def test_every_scheduler_type_is_covered():
     """The installed transformers' SchedulerType values: each one a step-function type
-    tested here, the plateau controller, or the refused metric-driven ``greedy``."""
+    tested here or one of the two metric-driven controllers."""
     assert {t.value for t in SchedulerType} == {*STEP_TYPES, "reduce_lr_on_plateau", "greedy"}
+    assert set(SchedulerType) == {SchedulerType(n) for n in NAMES}
 
 
 def trainer_warmup(w: Any, total: int | None) -> Any:
@@ -357,14 +362,14 @@ def test_wsd_needs_a_total_or_stable_steps():
 PASSES_KWARGS = [t for t in STEP_TYPES if t not in ("constant", "constant_with_warmup")]
 
 
-@pytest.mark.parametrize("name", [*PASSES_KWARGS, "reduce_lr_on_plateau"])
+@pytest.mark.parametrize("name", [*PASSES_KWARGS, "reduce_lr_on_plateau", "greedy"])
 def test_unknown_kwarg(name: str) -> None:
     kw = {**_REQUIRED.get(name, {}), "bogus": 1}
     assert _peer_raises(name, 5, 100, scheduler_specific_kwargs=kw) is TypeError
     with pytest.raises(
         TypeError, match=rf"get_scheduler\(\): .*'{name}'.*unexpected keyword argument 'bogus'"
     ):
-        hf.get_scheduler(name, 0.1, 0 if name == "reduce_lr_on_plateau" else 5, 100, kw)
+        hf.get_scheduler(name, 0.1, 0 if name in ("reduce_lr_on_plateau", "greedy") else 5, 100, kw)
 
 
 @pytest.mark.parametrize("key", ["num_warmup_steps", "num_training_steps"])
@@ -388,9 +393,33 @@ def test_kwargs_hugging_face_drops_are_refused(name: str) -> None:
         (("cosine_with_hard_restarts", 0.1, 5, 50), ValueError, r"name must be one of 'linear'"),
         ((3, 0.1, 5, 50), TypeError, r"get_scheduler\(\): name must be one of .*got 3 \(int\)"),
         (
-            ("greedy", 0.1),
+            ("greedy", 0.1, 5),
             ValueError,
-            r"'greedy' \(transformers' GreedyLR\) is metric-driven.*'reduce_lr_on_plateau'",
+            r"'greedy' has no warmup .*got num_warmup_steps=5.*a jaxlrs schedule",
+        ),
+        (("greedy", 0.1, 0, 100, {"factor": 1.0}), ValueError, r"GreedyLR\(\): factor must be"),
+        (
+            ("greedy", 0.1, 0, 100, {"factor": 0}),
+            ValueError,
+            r"factor must be a finite number in \(0",
+        ),
+        (("greedy", 0.1, 0, 100, {"verbose": True}), ValueError, r"GreedyLR\(\): verbose must be"),
+        (
+            ("greedy", 0.1, 0, 100, {"min_lr": [0.1]}),
+            ValueError,
+            r"GreedyLR\(\): min_lr must be a number \(one rate",
+        ),
+        (
+            ("greedy", 0.1, 0, 100, {"window_size": 0}),
+            ValueError,
+            r"window_size must be a positive",
+        ),
+        (("greedy", 0.1, 0, 100, {"mode": "low"}), ValueError, r"mode must be one of 'min', 'max'"),
+        (("greedy", 0.1, 0, 100, {"smooth": 1}), TypeError, r"smooth must be True or False"),
+        (
+            ("greedy", 0.1, 0, 100, {"reset_start": -1}),
+            ValueError,
+            r"reset_start must be a non-neg",
         ),
         (
             ("constant", 0.1, 10, 100),
@@ -477,5 +506,172 @@ def test_validation(args: tuple[Any, ...], kind: type, message: str) -> None:
         hf.get_scheduler(*args)
 
 
-def test_hugging_face_raises_for_a_bad_name_too():
+def test_hugging_face_raises_for_a_bad_name_too() -> None:
     assert _peer_raises("cosine_with_hard_restarts", 5, 50) is ValueError
+
+
+# -- greedy: the GreedyLR controller against Hugging Face's GreedyLR ----------------------
+
+
+def greedy_case(seed: int) -> tuple[float, dict[str, Any], np.ndarray]:
+    """Even seeds: powers of two for every rate and factor (each product exact in float32
+    too, so the floor and the resets are decided alike); odd seeds: Hugging Face's kind
+    of numbers (0.95, 1e-3), with no reset (whether a rate sits at ``min_lr`` then
+    depends on the last bit of a product)."""
+    rng = np.random.default_rng([14, seed])
+    rel = bool(rng.integers(2))
+    kw: dict[str, Any] = {
+        "mode": str(rng.choice(["min", "max"])),
+        "patience": int(rng.integers(0, 4)),
+        "threshold_mode": "rel" if rel else "abs",
+        "threshold": float(rng.choice([0.0, 1e-3] if rel else [0.0, 0.5, 1e-6])),
+        "cooldown": int(rng.integers(0, 3)),
+        "warmup": int(rng.integers(0, 3)),
+        "smooth": bool(rng.integers(2)),
+        "window_size": int(rng.integers(1, 7)),
+    }
+    if seed % 2 == 0:
+        lr = 2.0**-3
+        kw |= {"factor": float(rng.choice([0.5, 0.25])), "min_lr": 2.0**-8}
+        kw |= {"max_lr": float(rng.choice([1.0, 0.5])), "reset_start": int(rng.integers(0, 5))}
+    else:
+        lr = 0.1
+        kw |= {"factor": float(rng.choice([0.95, 0.8])), "reset_start": 10**6}
+    metrics = 100.0 + np.cumsum(rng.choice([-2.0, -1.0, 0.0, 0.0, 1.0, 2.0], size=90))
+    return lr, kw, metrics
+
+
+def _fragile(current: float, best: float, sch: Any, decision: bool) -> bool:
+    """Whether float32 could judge ``current`` against ``best`` otherwise than Hugging
+    Face's float64: the comparison as jaxlrs makes it, in float32, with ``current``
+    rounded (and one unit either way when it is not a half-integer, as a mean may be)."""
+    f32 = np.float32
+    c = f32(current)
+    cs = (
+        [c]
+        if (2 * current).is_integer()
+        else [np.nextafter(c, -np.inf), c, np.nextafter(c, np.inf)]
+    )
+    b, t, one = f32(best), f32(sch.threshold), f32(1)
+    up = sch.mode == "max"
+    if sch.threshold_mode == "rel":
+        bar = b * (one + t) if up else b * (one - t)
+    else:
+        bar = b + t if up else b - t
+    return {bool(x > bar) if up else bool(x < bar) for x in cs} != {decision}
+
+
+def greedy_peer(lr: float, kw: dict[str, Any], metrics: np.ndarray) -> tuple[np.ndarray, int]:
+    """Hugging Face's rate after each ``step(m)``, and how many leading steps judged no
+    metric within float32 rounding of its bar (beyond them float32 may decide otherwise)."""
+    p = torch.nn.Parameter(torch.zeros(1))
+    o = torch.optim.SGD([p], lr=lr)
+    sch = transformers.get_scheduler("greedy", o, scheduler_specific_kwargs=dict(kw))
+    close = []
+    is_better = sch.is_better
+
+    def better(current: float, best: float) -> bool:
+        decision = is_better(current, best)
+        if math.isfinite(best) and _fragile(current, best, sch, decision):
+            close.append(True)
+        return decision
+
+    sch.is_better = better
+    rates, cut = [], None
+    for k, m in enumerate(metrics):
+        sch.step(float(m))
+        if close and cut is None:
+            cut = k
+        rates.append(o.param_groups[0]["lr"])
+    return np.asarray(rates), len(metrics) if cut is None else cut
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def greedy_run(c: Any, metrics: jax.Array) -> jax.Array:
+    def body(state: Any, km: Any) -> tuple[Any, jax.Array]:
+        k, m = km
+        state = c.update(state, k, m)
+        return state, c.value(state, k + 1)
+
+    ks = jnp.arange(metrics.shape[0], dtype=jnp.int32)
+    return jax.lax.scan(body, c.init(), (ks, metrics))[1]
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_greedy_matches_transformers(seed: int) -> None:
+    lr, kw, metrics = greedy_case(seed)
+    c = hf.get_scheduler("greedy", lr, 0, 1000, dict(kw))
+    assert c == hf.GreedyLR(lr, **kw)
+    peer, cut = greedy_peer(lr, kw, metrics)
+    assert cut >= 30
+    ours = np.asarray(greedy_run(c, jnp.asarray(metrics, jnp.float32)), np.float64)
+    np.testing.assert_allclose(ours[:cut], peer[:cut], rtol=1e-5)
+
+
+def test_greedy_changes_the_rate_both_ways() -> None:
+    """The generated cases raise, lower, clamp and reset (so the parity above covers them)."""
+    seen = set()
+    for seed in range(16):
+        lr, kw, metrics = greedy_case(seed)
+        peer, _ = greedy_peer(lr, kw, metrics)
+        steps = np.diff(np.concatenate([[lr], peer]))
+        seen |= {"up"} if np.any(steps > 0) else set()
+        seen |= {"down"} if np.any(steps < 0) else set()
+        seen |= {"floor"} if np.any(peer == kw.get("min_lr", 1e-3)) else set()
+        seen |= {"reset"} if np.any((peer == lr) & (np.roll(peer, 1) < lr)) else set()
+    assert seen == {"up", "down", "floor", "reset"}
+
+
+def test_greedy_in_inject() -> None:
+    optax = pytest.importorskip("optax")
+    import jaxlrs.optax
+
+    c = hf.GreedyLR(0.1, factor=0.5, patience=0, min_lr=0.01)
+    tx = jaxlrs.optax.inject(optax.sgd, learning_rate=c)
+    params = {"w": jnp.ones(2)}
+    state = tx.init(params)
+    step = jax.jit(lambda s, m: tx.update({"w": jnp.ones(2)}, s, params, value=m)[1])
+    rates = []
+    for m in [1.0, 0.5, 0.25, 0.3, 0.3, 0.3]:
+        state = step(state, jnp.float32(m))
+        rates.append(float(jaxlrs.optax.current(state)["learning_rate"]))
+    peer, _ = greedy_peer(
+        0.1,
+        {"factor": 0.5, "patience": 0, "min_lr": 0.01},
+        np.array([1.0, 0.5, 0.25, 0.3, 0.3, 0.3]),
+    )
+    # the update after metrics m_0 .. m_(k-1) uses Hugging Face's rate after step(m_(k-1))
+    assert rates[0] == pytest.approx(0.1)
+    np.testing.assert_allclose(rates[1:], peer[:-1], rtol=1e-6)
+
+
+def test_greedy_repr_and_equality() -> None:
+    c = hf.get_scheduler("greedy", 0.1, scheduler_specific_kwargs={"patience": 3, "smooth": True})
+    assert repr(c) == "compat.transformers.GreedyLR(0.1, patience=3, smooth=True)"
+    assert repr(hf.GreedyLR(0.01)) == "compat.transformers.GreedyLR(0.01)"
+    assert c == hf.GreedyLR(0.1, patience=3, smooth=True) != hf.GreedyLR(0.1, patience=3)
+
+
+def test_greedy_states_stack_under_vmap() -> None:
+    """The numbers live in the state: controllers that differ only in them run as one
+    ``vmap`` over a stack of their states, each as on its own."""
+    metrics = jnp.asarray(greedy_case(2)[2], jnp.float32)
+    cs = [
+        hf.GreedyLR(0.125, factor=f, patience=p, min_lr=m, max_lr=0.5, reset_start=r)
+        for f, p, m, r in [(0.5, 0, 2.0**-8, 2), (0.25, 1, 2.0**-6, 0), (0.8, 2, 1e-3, 500)]
+    ]
+    c0 = cs[0]
+
+    def run(state: Any) -> jax.Array:
+        def body(state: Any, km: Any) -> tuple[Any, jax.Array]:
+            k, m = km
+            state = c0.update(state, k, m)
+            return state, c0.value(state, k + 1)
+
+        ks = jnp.arange(metrics.shape[0], dtype=jnp.int32)
+        return jax.lax.scan(body, state, (ks, metrics))[1]
+
+    states = jax.tree.map(lambda *xs: jnp.stack(xs), *[c.init() for c in cs])
+    stacked = np.asarray(jax.jit(jax.vmap(run))(states))
+    for row, c in zip(stacked, cs, strict=True):
+        np.testing.assert_array_equal(row, np.asarray(greedy_run(c, metrics)))

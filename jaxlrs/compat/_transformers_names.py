@@ -15,6 +15,7 @@ from .. import _check as check
 from .._schedule import Schedule
 from . import transformers as hf
 from ._torch_plateau import ReduceLROnPlateau, TorchPlateau
+from ._transformers_greedy import Greedy, GreedyLR
 from ._transformers_lr_rate import get_cosine_with_min_lr_schedule_with_warmup_lr_rate
 
 _FN = "get_scheduler"
@@ -32,8 +33,9 @@ _TYPES: dict[str, tuple[Callable[..., Any], str]] = {
     "cosine_with_min_lr": (hf.get_cosine_with_min_lr_schedule_with_warmup, "WT"),
     "cosine_warmup_with_min_lr": (get_cosine_with_min_lr_schedule_with_warmup_lr_rate, "WT"),
     "warmup_stable_decay": (hf.get_wsd_schedule, "W"),
+    "greedy": (GreedyLR, ""),
 }
-NAMES = (*_TYPES, "greedy")  # transformers' SchedulerType values, in its order
+NAMES = tuple(_TYPES)  # transformers' SchedulerType values, in its order
 
 # Types whose Hugging Face call drops ``scheduler_specific_kwargs``.
 _NO_KWARGS = ("constant", "constant_with_warmup")
@@ -115,6 +117,8 @@ def _nothing(name: str, num_warmup_steps: Any) -> None:
     if w is None or (not check.is_traced(w) and isinstance(w, (int, float)) and w == 0):
         return
     instead = "'constant_with_warmup'" if name == "constant" else "jaxlrs.plateau on a warmup"
+    if name == "greedy":
+        instead = "a jaxlrs schedule"
     raise ValueError(
         f"{_FN}(): {name!r} has no warmup (Hugging Face ignores num_warmup_steps for it), "
         f"got num_warmup_steps={w!r}; pass 0 or None, or use {instead}"
@@ -127,7 +131,7 @@ def get_scheduler(
     num_warmup_steps: float | None = None,
     num_training_steps: int | None = None,
     scheduler_specific_kwargs: dict[str, Any] | None = None,
-) -> Schedule | TorchPlateau:
+) -> Schedule | TorchPlateau | Greedy:
     """``transformers.get_scheduler``: a Hugging Face schedule by its ``SchedulerType`` name.
 
     Returns the constructor's schedule (it prints as that constructor, e.g.
@@ -150,6 +154,9 @@ def get_scheduler(
       ``lr / sqrt((t - W + timescale) / timescale)``;
     * ``"reduce_lr_on_plateau"``: ``compat.torch.ReduceLROnPlateau(lr, **kw)``, a
       controller: ``lr`` times ``factor`` for each plateau of the metric;
+    * ``"greedy"``: ``GreedyLR(lr, **kw)``, a controller: ``lr`` divided by ``factor``
+      while the metric improves, times ``factor`` on a plateau (within
+      ``[min_lr, max_lr]``);
     * ``"cosine_with_min_lr"``: ``get_cosine_with_min_lr_schedule_with_warmup(lr, W, T,
       **kw)``, the cosine's factor ``f`` as ``max(0, f (1 - r) + r)``, ``r = min_lr / lr``
       or ``min_lr_rate``;
@@ -163,8 +170,8 @@ def get_scheduler(
 
     Each constructor's docstring has its full formula and its differences from Hugging
     Face. As in Hugging Face: ``name`` is the string or ``transformers.SchedulerType``'s
-    member (``SchedulerType.COSINE``); ``constant`` and ``reduce_lr_on_plateau`` ignore
-    ``num_training_steps`` (a warmup: see below); every other type raises
+    member (``SchedulerType.COSINE``); ``constant``, ``reduce_lr_on_plateau`` and
+    ``greedy`` ignore ``num_training_steps`` (a warmup: see below); every other type raises
     ``ValueError`` without ``num_warmup_steps``, and all but ``constant_with_warmup``,
     ``inverse_sqrt`` and ``warmup_stable_decay`` (which takes ``T`` or
     ``num_stable_steps``) without ``num_training_steps``; ``scheduler_specific_kwargs``
@@ -177,13 +184,10 @@ def get_scheduler(
     step); an int is a step count. (``transformers.get_scheduler`` itself passes a float
     on unchanged into the formulas, as ``t < 0.05``: no Trainer run does that.)
 
-    Where jaxlrs refuses what Hugging Face accepts: ``"greedy"`` (``GreedyLR``, which
-    raises the rate when the metric improves and lowers it on a plateau, with a metric
-    average, ``max_lr`` and resets) is metric-driven and jaxlrs has no controller for it:
-    ``ValueError``, pointing to ``"reduce_lr_on_plateau"`` and :func:`jaxlrs.plateau`. A
-    non-zero ``num_warmup_steps`` for ``constant`` or ``reduce_lr_on_plateau`` (Hugging
-    Face ignores it) raises ``ValueError``, and so do ``scheduler_specific_kwargs`` for
-    ``constant`` and ``constant_with_warmup`` (which Hugging Face drops: ``TypeError``)
+    Where jaxlrs refuses what Hugging Face accepts: a non-zero ``num_warmup_steps`` for
+    ``constant``, ``reduce_lr_on_plateau`` or ``greedy`` (Hugging Face ignores it) raises
+    ``ValueError``, and so do ``scheduler_specific_kwargs`` for ``constant`` and
+    ``constant_with_warmup`` (which Hugging Face drops: ``TypeError``)
     and ``last_epoch`` (a jaxlrs schedule is a function of the step: no resume
     argument). ``warmup_stable_decay`` with both ``T`` and a ``num_stable_steps`` that
     disagree raises (Hugging Face warns and uses ``num_stable_steps``), and every
@@ -197,7 +201,7 @@ def get_scheduler(
             ``"cosine_with_restarts"``, ``"polynomial"``, ``"constant"``,
             ``"constant_with_warmup"``, ``"inverse_sqrt"``, ``"reduce_lr_on_plateau"``,
             ``"cosine_with_min_lr"``, ``"cosine_warmup_with_min_lr"``,
-            ``"warmup_stable_decay"`` (``"greedy"`` is refused, see above).
+            ``"warmup_stable_decay"``, ``"greedy"``.
         lr: the optimizer's learning rate (Hugging Face's ``optimizer``).
         num_warmup_steps: ``W``: a step count, or a float as the Trainer takes it.
         num_training_steps: ``T``, the total (warmup included).
@@ -205,8 +209,9 @@ def get_scheduler(
             ``lr_scheduler_kwargs``).
 
     Returns:
-        A :class:`jaxlrs.Schedule`, or for ``"reduce_lr_on_plateau"`` the
-        ``compat.torch.ReduceLROnPlateau`` controller (for ``jaxlrs.optax.inject``).
+        A :class:`jaxlrs.Schedule`, or for ``"reduce_lr_on_plateau"`` and ``"greedy"``
+        the ``compat.torch.ReduceLROnPlateau`` or ``GreedyLR`` controller (for
+        ``jaxlrs.optax.inject``).
 
     Example:
         >>> from jaxlrs.compat import transformers as hf
@@ -219,13 +224,6 @@ def get_scheduler(
         [1.0, 0.55, 0.1]
     """
     name = _name(name)
-    if name == "greedy":
-        raise ValueError(
-            f"{_FN}(): 'greedy' (transformers' GreedyLR) is metric-driven (it raises the rate "
-            f"while the metric improves and lowers it on a plateau) and jaxlrs has no "
-            f"controller for it; use 'reduce_lr_on_plateau' "
-            f"(jaxlrs.compat.torch.ReduceLROnPlateau) or jaxlrs.plateau"
-        )
     build, takes = _TYPES[name]
     kwargs = _kwargs(name, build, scheduler_specific_kwargs)
     if takes == "":

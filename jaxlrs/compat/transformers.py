@@ -38,6 +38,7 @@ from ._util import before, warmup_fraction
 Array = jax.Array
 
 __all__ = [
+    "GreedyLR",
     "get_constant_schedule",
     "get_constant_schedule_with_warmup",
     "get_cosine_schedule_with_warmup",
@@ -688,5 +689,6 @@ def get_wsd_schedule(
 
 
 # The constructors of other modules, which build on the helpers above.
+from ._transformers_greedy import GreedyLR  # noqa: E402
 from ._transformers_lr_rate import get_cosine_with_min_lr_schedule_with_warmup_lr_rate  # noqa: E402
 from ._transformers_names import get_scheduler  # noqa: E402
