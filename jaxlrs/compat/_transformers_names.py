@@ -116,12 +116,13 @@ def _nothing(name: str, num_warmup_steps: Any) -> None:
     w = _plain(num_warmup_steps)
     if w is None or (not check.is_traced(w) and isinstance(w, (int, float)) and w == 0):
         return
-    instead = "'constant_with_warmup'" if name == "constant" else "jaxlrs.plateau on a warmup"
-    if name == "greedy":
-        instead = "a jaxlrs schedule"
+    instead = {
+        "constant": ", or use 'constant_with_warmup'",
+        "reduce_lr_on_plateau": ", or use jaxlrs.plateau on a warmup",
+    }.get(name, "")
     raise ValueError(
         f"{_FN}(): {name!r} has no warmup (Hugging Face ignores num_warmup_steps for it), "
-        f"got num_warmup_steps={w!r}; pass 0 or None, or use {instead}"
+        f"got num_warmup_steps={w!r}; pass 0 or None{instead}"
     )
 
 
