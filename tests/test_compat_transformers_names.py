@@ -193,8 +193,10 @@ def test_fractional_warmup_is_the_trainers(seed: int) -> None:
         seed % 3
     ]
     want = trainer_warmup(w, total)
-    if want >= total:
-        return  # jaxlrs refuses a warmup as long as the run (tested below)
+    if want >= total:  # jaxlrs refuses a warmup as long as the run
+        with pytest.raises(ValueError, match=r"num_training_steps must be larger than"):
+            hf.get_scheduler("linear", 0.1, w, total)
+        return
     s = hf.get_scheduler("linear", 0.1, w, total)
     assert s._args["num_warmup_steps"] == want
     assert hf.get_scheduler("constant_with_warmup", 0.1, w, total)._args["num_warmup_steps"] == want
