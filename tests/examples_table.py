@@ -418,6 +418,27 @@ ENTRIES: list[tuple[str, str, Build]] = [
             10.0, 2, 3, num_training_steps=10, decay_type="1-sqrt", min_lr_ratio=0.1
         ),
     ),
+    (
+        "compat.transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+        "hf_cosine_min_lr_lr_rate",
+        lambda j: j.compat.transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            10.0, 3, 12, num_cycles=0.7, min_lr=0.5, warmup_lr_rate=0.2
+        ),
+    ),
+    (
+        "compat.transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+        "hf_get_scheduler_cosine_warmup_with_min_lr",
+        lambda j: j.compat.transformers.get_scheduler(
+            "cosine_warmup_with_min_lr", 10.0, 0.25, 12, {"min_lr_rate": 0.1}
+        ),
+    ),
+    (
+        "compat.transformers.get_wsd_schedule",
+        "hf_get_scheduler_wsd",
+        lambda j: j.compat.transformers.get_scheduler(
+            "warmup_stable_decay", 10.0, 2, 10, {"num_decay_steps": 4, "decay_type": "linear"}
+        ),
+    ),
     # compat: MXNet
     (
         "compat.mxnet.FactorScheduler",
