@@ -20,6 +20,7 @@ from ._cyclic import slanted_triangular as slanted_triangular
 from ._decays import rex as rex
 from ._decays import tanh_decay as tanh_decay
 from ._define import define as define
+from ._fraction import fraction as fraction
 from ._noise import noise as noise
 from ._parse import parse as parse
 from ._plateau import plateau as plateau
@@ -67,6 +68,7 @@ __all__ = [
     "define",
     "evaluate",
     "exponential",
+    "fraction",
     "from_dict",
     "from_fn",
     "inverse_sqrt",

@@ -86,6 +86,10 @@ def _scalar(fn: str, name: str, x: Any, allowed: str) -> Any:
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
             _fail(fn, name, allowed, x, TypeError)
         return arr.item()
+    from ._fraction import Fraction, refusal  # here only: _fraction uses this module
+
+    if isinstance(x, Fraction):
+        raise refusal(fn, name, x, allowed)
     _fail(fn, name, allowed, x, TypeError)
 
 

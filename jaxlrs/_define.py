@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._combinators import _from_fn
+from ._fraction import Fraction
 from ._schedule import (
     Schedule,
     _collapse,
@@ -33,7 +34,7 @@ Array = jax.Array
 _RESERVED = ("jaxlrs", "compat")
 """First parts of a name that only jaxlrs' own constructors use."""
 
-_ALLOWED = "numbers, arrays, lists of numbers, strings, bools, None or schedules"
+_ALLOWED = "numbers, arrays, lists of numbers, strings, bools, None, schedules or fractions"
 
 _TRACER_ERRORS: tuple[type[Exception], ...] = (
     jax.errors.ConcretizationTypeError,
@@ -135,8 +136,9 @@ def _element(where: str, param: str, x: Any) -> Any:
 
 
 def _hyperparameter(where: str, param: str, x: Any) -> Any:
-    """A hyperparameter as the schedule holds it: Python data, tracers and schedules."""
-    if x is None or isinstance(x, (str, bool, Schedule)):
+    """A hyperparameter as the schedule holds it: Python data, tracers, schedules and
+    fractions of the run (``jaxlrs.fraction``, for the constructors a builder calls)."""
+    if x is None or isinstance(x, (str, bool, Schedule, Fraction)):
         return x
     if _is_tracer(x):
         kind = np.dtype(x.dtype).kind
@@ -168,7 +170,7 @@ def _holds_schedule(x: Any) -> bool:
 def _argument(x: Any) -> Any:
     """A hyperparameter as the formula receives it: numbers and lists of numbers as JAX
     arrays (whichever path evaluates the schedule), everything else unchanged."""
-    if x is None or isinstance(x, (str, bool, Schedule)):
+    if x is None or isinstance(x, (str, bool, Schedule, Fraction)):
         return x
     if isinstance(x, tuple):
         if _holds_schedule(x):

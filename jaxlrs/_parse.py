@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from ._fraction import Fraction, fraction
 from ._schedule import Schedule, kinds
 
 MAX_LENGTH = 1_000_000
@@ -130,6 +131,8 @@ def _build(node: ast.AST, depth: int) -> Any:
         if not isinstance(left, Schedule) and not isinstance(right, Schedule):
             raise _Reject(node, "+ - * / ** need a schedule on one side")
         return _construct(node, "arithmetic", (op, left, right), {})
+    if isinstance(node, ast.Call) and _dotted(node.func) in ("fraction", "jaxlrs.fraction"):
+        return _fraction_call(node, depth)
     if isinstance(node, ast.Call):
         name = _kind_name(node.func)
         if takes_function(name):
@@ -170,6 +173,20 @@ def _build(node: ast.AST, depth: int) -> Any:
     )
 
 
+def _fraction_call(node: ast.Call, depth: int) -> Fraction:
+    """``fraction(r)`` with a literal number: a duration argument, not a schedule."""
+    if len(node.args) + len(node.keywords) != 1 or (node.keywords and node.keywords[0].arg != "r"):
+        raise _Reject(node, "fraction() takes one argument, the fraction r")
+    arg = node.args[0] if node.args else node.keywords[0].value
+    r = _build(arg, depth + 1)
+    if isinstance(r, bool) or not isinstance(r, (int, float)):
+        raise _Reject(arg, "fraction() takes a literal number")
+    try:
+        return fraction(r)
+    except (TypeError, ValueError) as e:
+        raise _Reject(node, str(e)) from None
+
+
 def _construct(node: ast.AST, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     kind = kinds()[name]
     try:  # the call's shape first: a keyword repeating a positional, unknown names, ...
@@ -198,7 +215,9 @@ def parse(text: str) -> Schedule:
     schedules and numbers (``2 * cosine(1.0, 10) + 0.1``, ``cosine(1.0, 10) ** 2.0``,
     ``0.5 ** linear(0.0, 4.0, 100)``; ``**`` binds tighter than a sign and groups from the
     right, as in Python; a sign is allowed only on a number, so ``-2.0 ** s``, which
-    Python reads as ``-(2.0 ** s)``, is refused). Two numbers are never combined: an
+    Python reads as ``-(2.0 ** s)``, is refused), and ``fraction(r)`` with a literal
+    number as an argument value (a duration as a fraction of the total,
+    ``warmup_cosine(1e-3, fraction(0.1), 10000)``). Two numbers are never combined: an
     operator needs a schedule on one side, so nothing is computed while parsing.
 
     It never evaluates Python: the text is parsed with :mod:`ast` and only the forms above

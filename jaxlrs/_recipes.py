@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _check as check
-from . import _time
+from . import _fraction, _time
 from ._combinators import warmup
 from ._curves import half_cos_pair
 from ._cycles import locate
@@ -113,7 +113,8 @@ def sgdr(
         period_mult: factor on each next cycle's length, in [1, 2**31] (PyTorch's ``T_mult``).
         decay: factor on each next cycle's height above ``end``, positive.
         end: the floor every cycle decays to.
-        warmup: steps of linear warmup before the first cycle, a non-negative integer.
+        warmup: steps of linear warmup before the first cycle, a non-negative integer
+            (never a ``fraction``: the cycles have no total length to take it of).
         limit: number of cycles, a positive integer, or None.
 
     Example:
@@ -154,6 +155,7 @@ def _warmup_cosine(
     exponent: Any,
     shape: str,
 ) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
     return _warmup(cosine(peak, steps - warmup, end, exponent), warmup, init, shape)
 
 
@@ -178,7 +180,8 @@ def warmup_cosine(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.

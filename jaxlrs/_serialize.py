@@ -10,6 +10,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from ._fraction import Fraction, fraction
 from ._parse import MAX_DEPTH, takes_function, unknown_name
 from ._schedule import Schedule, kinds
 
@@ -20,6 +21,8 @@ VERSION = 1
 def _encode(x: Any, path: str) -> Any:
     if isinstance(x, Schedule):
         return _node(x, path)
+    if isinstance(x, Fraction):
+        return {"fraction": _encode(x.r, f"{path}.fraction")}
     if x is None or isinstance(x, (bool, str, int)):
         return x
     if isinstance(x, float):
@@ -54,7 +57,8 @@ def to_dict(schedule: Schedule) -> dict[str, Any]:
 
         {"format": "jaxlrs", "version": 1, "schedule": NODE}
         NODE  = {"name": "<constructor>", "args": {"<parameter>": VALUE, ...}}
-        VALUE = number | string | true | false | null | [VALUE, ...] | NODE
+        VALUE = number | string | true | false | null | [VALUE, ...] | NODE | FRACTION
+        FRACTION = {"fraction": number}
 
     ``name`` is the registered constructor name as ``repr`` prints it (``"cosine"``,
     ``"compat.torch.StepLR"``; ``"arithmetic"`` for ``+ - * / **``), and ``args`` holds every
@@ -62,7 +66,9 @@ def to_dict(schedule: Schedule) -> dict[str, Any]:
     ``minimum``'s ``schedules`` is a list). Integers stay integers and floats are written
     with Python's shortest exact repr, so ``json.dumps`` / ``json.loads`` keeps every value
     bit for bit. Schedules wrapping a Python function (``from_fn``) or holding traced values
-    raise ``ValueError``.
+    raise ``ValueError``. A duration given as :func:`~jaxlrs.fraction` of the total is the
+    object ``{"fraction": r}`` (an addition to version 1: every earlier document reads as
+    before; a jaxlrs without fractions refuses such a value with a clear error).
 
     Args:
         schedule: a jaxlrs schedule.
@@ -90,6 +96,14 @@ def to_dict(schedule: Schedule) -> dict[str, Any]:
 def _decode(x: Any, path: str, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise ValueError(f"from_dict(): {path}: nesting deeper than {MAX_DEPTH} levels")
+    if isinstance(x, Mapping) and set(x) == {"fraction"}:
+        r = x["fraction"]
+        if isinstance(r, bool) or not isinstance(r, (int, float)):
+            raise ValueError(f"from_dict(): {path}.fraction must be a number, got {r!r}")
+        try:
+            return fraction(r)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"from_dict(): {path}: {e}") from None
     if isinstance(x, Mapping):
         return _build(x, path, depth)
     if isinstance(x, (list, tuple)):

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _check as check
-from . import _time
+from . import _fraction, _time
 from ._combinators import _check_shape, cooldown, warmup
 from ._curves import blend
 from ._primitives import constant, linear, piecewise_constant, polynomial
@@ -51,7 +51,7 @@ def _ramp_then(
 
 
 def _family(fn: str, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: Any) -> dict:
-    warmup, steps = check.warmup_within(fn, warmup, steps)
+    warmup, steps = _fraction.warmup_within(fn, warmup, steps)
     init = check.real(fn, "init", init)
     return {
         "peak": check.real(fn, "peak", peak),
@@ -72,6 +72,7 @@ def _warmup_constant(
     if steps is None:
         body = constant(peak)
     else:
+        warmup = _fraction.steps_of(warmup, steps)
         hold = counts(steps, warmup)
         body = piecewise_constant([hold[0] - hold[1]], [peak, end])
     return _warmup(body, warmup, init, shape)
@@ -100,7 +101,8 @@ def warmup_constant(
 
     Args:
         peak: the value after the warmup.
-        warmup: length of the warmup, a non-negative integer.
+        warmup: length of the warmup, a non-negative integer, or ``fraction(r)`` of
+            ``steps`` when ``steps`` is given (``ceil(r * steps)`` steps).
         steps: optional total length, warmup included, above ``warmup``.
         init: value at step 0.
         end: value from ``steps`` on (unused without ``steps``).
@@ -118,9 +120,9 @@ def warmup_constant(
     """
     fn = "warmup_constant"
     if steps is None:
-        warmup = check.integer(fn, "warmup", warmup, minimum=0)
+        warmup = _fraction.length(fn, "warmup", warmup, None)
     else:
-        warmup, steps = check.warmup_within(fn, warmup, steps)
+        warmup, steps = _fraction.warmup_within(fn, warmup, steps)
     init = check.real(fn, "init", init)
     return Schedule(
         fn,
@@ -139,6 +141,7 @@ def warmup_constant(
 
 
 def _warmup_linear(peak: Any, warmup: Any, steps: Any, init: Any, end: Any, shape: str) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
     return _warmup(linear(peak, end, total - w), warmup, init, shape)
 
@@ -162,7 +165,8 @@ def warmup_linear(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -182,6 +186,7 @@ def warmup_linear(
 def _warmup_polynomial(
     peak: Any, warmup: Any, steps: Any, init: Any, end: Any, power: Any, shape: str
 ) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
     return _warmup(polynomial(peak, end, total - w, power), warmup, init, shape)
 
@@ -206,7 +211,8 @@ def warmup_polynomial(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -232,6 +238,7 @@ def warmup_polynomial(
 def _warmup_exponential(
     time: Time, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, rate: Any, shape: str
 ) -> Array:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
 
     def after(local: Time) -> Array:
@@ -284,7 +291,8 @@ def warmup_exponential(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -323,6 +331,7 @@ def _warmup_inverse_sqrt(
     timescale: Any,
     shape: str,
 ) -> Array:
+    warmup = _fraction.steps_of(warmup, steps)
     total, w = counts(steps, warmup)
     tau = _timescale(timescale, warmup)
 
@@ -368,7 +377,8 @@ def warmup_inverse_sqrt(
 
     Args:
         peak: value at the end of the warmup.
-        warmup: length of the warmup, a non-negative integer below ``steps``.
+        warmup: length of the warmup, a non-negative integer below ``steps``, or
+            ``fraction(r)`` of ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup included, a positive integer.
         init: value at step 0.
         end: value from ``steps`` on.
@@ -394,6 +404,8 @@ def warmup_inverse_sqrt(
 
 
 def _wsd(peak: Any, warmup: Any, steps: Any, decay_steps: Any, shape: str, end: Any) -> Schedule:
+    warmup = _fraction.steps_of(warmup, steps)
+    decay_steps = _fraction.steps_of(decay_steps, steps)
     total, w, d = counts(steps, warmup, decay_steps)
     return _warmup(cooldown(constant(peak), total - w - d, d, end, shape), warmup)
 
@@ -423,10 +435,12 @@ def wsd(
 
     Args:
         peak: the stable value.
-        warmup: length of the warmup, a non-negative integer.
+        warmup: length of the warmup, a non-negative integer, or ``fraction(r)`` of
+            ``steps`` (``ceil(r * steps)`` steps, see ``fraction``).
         steps: total length, warmup and decay included, a positive integer.
         decay_steps: length of the decay, a positive integer, at most
-            ``steps - warmup``.
+            ``steps - warmup``, or ``fraction(r)`` of ``steps``: ``wsd(peak,
+            fraction(0.01), T, fraction(0.2))`` cools down over the last 20% of any ``T``.
         shape: the decay curve.
         end: value from ``steps`` on (positive for ``exponential``).
 
@@ -443,14 +457,16 @@ def wsd(
         Durations", 2024. https://arxiv.org/abs/2405.18392
     """
     fn = "wsd"
-    warmup = check.integer(fn, "warmup", warmup, minimum=0)
     steps = check.integer(fn, "steps", steps)
-    decay_steps = check.integer(fn, "decay_steps", decay_steps)
-    if not any(check.is_traced(x) for x in (warmup, steps, decay_steps)):
-        if warmup + decay_steps > steps:
+    warmup = _fraction.length(fn, "warmup", warmup, steps)
+    decay_steps = _fraction.length(fn, "decay_steps", decay_steps, steps, minimum=1)
+    w, d = _fraction.count_of(warmup, steps), _fraction.count_of(decay_steps, steps)
+    if not any(check.is_traced(x) for x in (w, steps, d)):
+        if w + d > steps:
+            w, d = _fraction.shown(warmup, steps), _fraction.shown(decay_steps, steps)
             raise ValueError(
                 f"{fn}(): warmup + decay_steps must be at most steps (steps counts both), "
-                f"got warmup={warmup!r}, decay_steps={decay_steps!r}, steps={steps!r}"
+                f"got warmup={w}, decay_steps={d}, steps={steps!r}"
             )
     end = check.real(fn, "end", end)
     return Schedule(

@@ -145,6 +145,38 @@ ENTRIES: list[tuple[str, str, Build]] = [
     ("one_cycle", "one_cycle", lambda j: j.one_cycle(1e-2, 1000, three_phase=True)),
     ("wsd", "wsd", lambda j: j.wsd(1e-3, 100, 1000, 200)),
     ("wsd", "wsd_options", lambda j: j.wsd(1.0, 10, 100, 20, shape="cosine", end=0.1)),
+    # durations as fractions of the total (jaxlrs.fraction)
+    (
+        "warmup_cosine",
+        "warmup_cosine_fraction",
+        lambda j: j.warmup_cosine(1.0, j.fraction(0.1), 1000),
+    ),
+    (
+        "warmup_constant",
+        "warmup_constant_fraction",
+        lambda j: j.warmup_constant(1.0, j.fraction(0.25), 50, end=0.5),
+    ),
+    (
+        "warmup_linear",
+        "warmup_linear_fraction",
+        lambda j: j.warmup_linear(1.0, j.fraction(0.3), 70),
+    ),
+    (
+        "warmup_polynomial",
+        "warmup_polynomial_fraction",
+        lambda j: j.warmup_polynomial(1.0, j.fraction(0.05), 300, power=2.0),
+    ),
+    (
+        "warmup_exponential",
+        "warmup_exponential_fraction",
+        lambda j: j.warmup_exponential(1.0, j.fraction(0.1), 110, end=0.01),
+    ),
+    (
+        "warmup_inverse_sqrt",
+        "warmup_inverse_sqrt_fraction",
+        lambda j: j.warmup_inverse_sqrt(1.0, j.fraction(0.2), 400),
+    ),
+    ("wsd", "wsd_fraction", lambda j: j.wsd(1.0, j.fraction(0.01), 10**9, j.fraction(0.2))),
     ("lr_range", "lr_range", lambda j: j.lr_range(1e-6, 1.0, 100)),
     # compat: PyTorch (base_lr first, for the optimizer's lr)
     ("compat.torch.StepLR", "torch_StepLR", lambda j: j.compat.torch.StepLR(0.05, 3, gamma=0.5)),
@@ -384,6 +416,27 @@ ENTRIES: list[tuple[str, str, Build]] = [
         "hf_wsd",
         lambda j: j.compat.transformers.get_wsd_schedule(
             10.0, 2, 3, num_training_steps=10, decay_type="1-sqrt", min_lr_ratio=0.1
+        ),
+    ),
+    (
+        "compat.transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+        "hf_cosine_min_lr_lr_rate",
+        lambda j: j.compat.transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            10.0, 3, 12, num_cycles=0.7, min_lr=0.5, warmup_lr_rate=0.2
+        ),
+    ),
+    (
+        "compat.transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+        "hf_get_scheduler_cosine_warmup_with_min_lr",
+        lambda j: j.compat.transformers.get_scheduler(
+            "cosine_warmup_with_min_lr", 10.0, 0.25, 12, {"min_lr_rate": 0.1}
+        ),
+    ),
+    (
+        "compat.transformers.get_wsd_schedule",
+        "hf_get_scheduler_wsd",
+        lambda j: j.compat.transformers.get_scheduler(
+            "warmup_stable_decay", 10.0, 2, 10, {"num_decay_steps": 4, "decay_type": "linear"}
         ),
     ),
     # compat: MXNet

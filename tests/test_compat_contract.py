@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jaxlrs
 from jaxlrs.compat import keras as ks
 from jaxlrs.compat import mxnet as mx
 from jaxlrs.compat import optax as ox
@@ -80,6 +81,19 @@ TRACED = [
         [0, 20],
         "count",
     ),
+    # a traced jaxlrs.fraction: its count has gradient 0, and r +- 1e-3 keeps the count
+    (
+        "fraction-warmup-cosine",
+        lambda x: jaxlrs.warmup_cosine(1.0, jaxlrs.fraction(x), 100, end=0.1),
+        [0.125, 0.375],
+        "value",
+    ),
+    (
+        "fraction-wsd-decay",
+        lambda x: jaxlrs.wsd(1.0, jaxlrs.fraction(0.05), 100, jaxlrs.fraction(x)),
+        [0.125, 0.375],
+        "value",
+    ),
     (
         "hf-cosine-cycles",
         lambda x: hf.get_cosine_schedule_with_warmup(1.0, 10, 100, x),
@@ -99,6 +113,62 @@ TRACED = [
         "count",
     ),
     ("hf-inverse-sqrt-warmup", lambda x: hf.get_inverse_sqrt_schedule(1.0, x), [0, 16], "count"),
+    (
+        "hf-lr-rate-min-lr-rate",
+        lambda x: hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            1.0, 10, 100, min_lr_rate=x
+        ),
+        [0.1, 0.0],
+        "value",
+    ),
+    (
+        "hf-lr-rate-min-lr",
+        lambda x: hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            2.0, 10, 100, num_cycles=0.7, min_lr=x
+        ),
+        [0.2, 0.05],
+        "value",
+    ),
+    (
+        "hf-lr-rate-warmup-lr-rate",
+        lambda x: hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            1.0, 20, 100, min_lr_rate=0.1, warmup_lr_rate=x
+        ),
+        [0.3, 0.05],
+        "value",
+    ),
+    (
+        "hf-lr-rate-warmup",
+        lambda x: hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            1.0, x, 100, min_lr_rate=0.1
+        ),
+        [0, 1, 25],
+        "count",
+    ),
+    (
+        "hf-get-scheduler-peak",
+        lambda x: hf.get_scheduler("cosine_with_restarts", x, 10, 100, {"num_cycles": 3}),
+        [1.0, 0.3],
+        "value",
+    ),
+    (
+        "hf-get-scheduler-warmup",
+        lambda x: hf.get_scheduler("polynomial", 1.0, x, 100, {"lr_end": 0.1, "power": 2.0}),
+        [0, 30],
+        "count",
+    ),
+    (
+        "hf-get-scheduler-wsd-ratio",
+        lambda x: hf.get_scheduler(
+            "warmup_stable_decay",
+            1.0,
+            0.1,
+            100,
+            {"num_decay_steps": 30, "warmup_type": "cosine", "min_lr_ratio": x},
+        ),
+        [0.1, 0.0],
+        "value",
+    ),
     (
         "optax-warmup-cosine-end",
         lambda x: ox.warmup_cosine_decay_schedule(0.0, 1.0, 10, 100, end_value=x),

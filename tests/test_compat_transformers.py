@@ -22,9 +22,9 @@ from transformers import optimization as opt  # noqa: E402
 PEAK = 0.1
 
 
-def step_peer(make, n: int) -> np.ndarray:
+def step_peer(make, n: int, lr: float = PEAK) -> np.ndarray:
     p = torch.nn.Parameter(torch.zeros(1))
-    o = torch.optim.SGD([p], lr=PEAK)
+    o = torch.optim.SGD([p], lr=lr)
     s = make(o)
     out = []
     for _ in range(n):

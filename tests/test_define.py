@@ -692,7 +692,7 @@ def _fn_default(step, f=abs):
             _fn_default,
             {},
             r"define\(\): the default of f must be one of numbers, arrays, lists of numbers, "
-            r"strings, bools, None or schedules, got <built-in function abs>",
+            r"strings, bools, None, schedules or fractions, got <built-in function abs>",
         ),
         (_formula, {"builds": 1}, r"define\(\): builds must be a bool, got 1 \(int\)"),
         (_formula, {"replace": "yes"}, r"define\(\): replace must be a bool, got 'yes' \(str\)"),
@@ -766,7 +766,7 @@ def test_bad_default_value():
             lambda: power(1j),
             TypeError,
             r"test_define\.power\(\): peak must be one of numbers, arrays, lists of numbers, "
-            r"strings, bools, None or schedules, got 1j \(complex\)",
+            r"strings, bools, None, schedules or fractions, got 1j \(complex\)",
         ),
         (
             lambda: power(np.array(1j)),
@@ -949,3 +949,21 @@ def test_bad_static():
         TypeError, match=r"define\(\): static must be a list of hyperparameter names, got 3"
     ):
         jaxlrs.define("test_define.bad", _formula, static=3)
+
+
+A_TENTH = jaxlrs.fraction(0.1)
+
+
+@jaxlrs.define("test_define.warm_frac", builds=True)
+def warm_frac(peak: float, steps: int, warmup=A_TENTH):
+    """A warmup given as a fraction of the run, passed on to warmup_cosine."""
+    return jaxlrs.warmup_cosine(peak, warmup, steps)
+
+
+def test_builder_passes_fractions_on():
+    s = warm_frac(1.0, 1000, warmup=jaxlrs.fraction(0.25))
+    assert repr(s) == "test_define.warm_frac(1.0, 1000, warmup=fraction(0.25))"
+    _round_trips(s)
+    assert s == warm_frac(1.0, 1000, jaxlrs.fraction(0.25))
+    np.testing.assert_array_equal(s(STEPS), jaxlrs.warmup_cosine(1.0, 250, 1000)(STEPS))
+    assert repr(warm_frac(1.0, 1000)) == "test_define.warm_frac(1.0, 1000)"

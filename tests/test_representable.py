@@ -240,6 +240,17 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
         H.get_cosine_with_min_lr_schedule_with_warmup,
         dict(peak=0.1, num_warmup_steps=10, num_training_steps=100, num_cycles=0.5, min_lr=1e-3),
     ),
+    "compat.transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate": (
+        H.get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
+        dict(
+            peak=0.1,
+            num_warmup_steps=10,
+            num_training_steps=100,
+            num_cycles=0.7,
+            min_lr=1e-3,
+            warmup_lr_rate=0.1,
+        ),
+    ),
     "compat.transformers.get_cosine_with_hard_restarts_schedule_with_warmup": (
         H.get_cosine_with_hard_restarts_schedule_with_warmup,
         dict(peak=0.1, num_warmup_steps=10, num_training_steps=100, num_cycles=2),

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import jaxlrs
+from jaxlrs._fraction import Fraction
 from jaxlrs._schedule import Schedule, kinds
 
 CASES = cases()
@@ -23,6 +24,8 @@ def _value_matches(d, v):
     of ``compat.optax.piecewise_constant_schedule``), the same type for numbers."""
     if isinstance(v, Schedule):
         _leaves_match(d, v)
+    elif isinstance(v, Fraction):  # a duration as a fraction of the total: {"fraction": r}
+        assert d == {"fraction": v.r} and type(d["fraction"]) is type(v.r)
     elif isinstance(v, tuple):
         assert isinstance(d, list) and len(d) == len(v)
         for x, y in zip(d, v, strict=True):

@@ -5,7 +5,8 @@ optimizer's learning rate, which Hugging Face's ``LambdaLR`` multiplies) and ret
 ordinary :class:`jaxlrs.Schedule` whose value at step ``k`` is the learning rate the
 optimizer uses on its ``k``-th update (0-based), to 1e-6 relative. The repr reads like
 the Hugging Face call, ``compat.transformers.get_linear_schedule_with_warmup(0.001, 100,
-1000)``.
+1000)``. ``get_scheduler(name, lr, num_warmup_steps, num_training_steps, kwargs)`` builds
+them by Hugging Face's ``SchedulerType`` name (a Trainer's ``lr_scheduler_type``).
 
 Conventions that differ from jaxlrs's native schedules:
 
@@ -37,14 +38,17 @@ from ._util import before, warmup_fraction
 Array = jax.Array
 
 __all__ = [
+    "GreedyLR",
     "get_constant_schedule",
     "get_constant_schedule_with_warmup",
     "get_cosine_schedule_with_warmup",
     "get_cosine_with_hard_restarts_schedule_with_warmup",
     "get_cosine_with_min_lr_schedule_with_warmup",
+    "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
     "get_inverse_sqrt_schedule",
     "get_linear_schedule_with_warmup",
     "get_polynomial_decay_schedule_with_warmup",
+    "get_scheduler",
     "get_wsd_schedule",
 ]
 
@@ -115,8 +119,18 @@ def _phase(rest: Time, n: Array, q: Array, num_cycles: Any) -> Array:
     return jnp.where(huge, rough - jnp.floor(rough), x - jnp.floor(x))
 
 
-def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
-    """``(1 + cos(2 pi num_cycles u / length)) / 2`` at local step ``u``, not clamped.
+def _next(rest: Time) -> Time:
+    """``rest + 1`` (for ``0 <= rest < n``: at most ``n``, so it never wraps)."""
+    if not rest.exact:
+        return Time(rest.n + 1)
+    one = jnp.ones((), rest.n.dtype) if rest.d is None else rest.d.astype(rest.n.dtype)
+    return Time(rest.n + one, rest.d)
+
+
+def _wave(local: Time, length: Any, num_cycles: Any, ahead: bool = False) -> Array:
+    """``(1 + cos(2 pi num_cycles u / length)) / 2`` at local step ``u``, not clamped;
+    with ``ahead``, at ``u + 1`` (formed as ``q length + (rest + 1)`` from the division of
+    ``u`` by ``length``: never past the index range, also at its top).
 
     When ``m = 2 num_cycles`` is a whole number (0.5, the default, 1, 1.5, ...; checked at
     run time, so it may be traced) this is ``(1 + cos(pi v / length)) / 2`` with the
@@ -130,6 +144,8 @@ def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
     else:
         nf = n.astype(f)
         rest = Time(jnp.clip(_time.to_float(local) - q.astype(f) * nf, 0, nf))
+    if ahead:
+        rest = _next(rest)
     approx = half_cos(1 - 2 * _phase(rest, n, q, num_cycles))
     if not (local.exact and local.d is None and _time.is_int(n)):
         return approx
@@ -140,7 +156,11 @@ def _wave(local: Time, length: Any, num_cycles: Any) -> Array:
     period = 2 * n.astype(u)
     whole_m = (m == jnp.round(m)) & (m < 2.0**31)
     mi = jnp.where(whole_m, jnp.round(m), 0.0).astype(index_dtype()).astype(u) % period
-    v = _time.mulmod(local.n.astype(u) % period, mi, period)
+    if ahead:  # u + 1 mod 2 length, from q and rest + 1 <= length
+        at = ((q.astype(u) % 2) * n.astype(u) + rest.n.astype(u)) % period
+    else:
+        at = local.n.astype(u) % period
+    v = _time.mulmod(at, mi, period)
     back = v >= n.astype(u)  # the rising half of the period
     pos = jnp.where(back, v - n.astype(u), v).astype(n.dtype)
     d, left = _time.ramp(Time(pos), n)
@@ -666,3 +686,9 @@ def get_wsd_schedule(
             "num_cycles": _cycles(fn, num_cycles),
         },
     )
+
+
+# The constructors of other modules, which build on the helpers above.
+from ._transformers_greedy import GreedyLR  # noqa: E402
+from ._transformers_lr_rate import get_cosine_with_min_lr_schedule_with_warmup_lr_rate  # noqa: E402
+from ._transformers_names import get_scheduler  # noqa: E402
