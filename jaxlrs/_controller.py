@@ -22,8 +22,24 @@ import abc
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 
 Array = jax.Array
+
+
+def improved(mode: str, threshold_mode: str, m: Array, best: Array, threshold: Array) -> Array:
+    """Whether metric ``m`` improves on ``best`` by more than ``threshold``: PyTorch's
+    ``ReduceLROnPlateau._is_better`` rule (also Hugging Face's ``GreedyLR``). ``mode`` is
+    ``"min"`` or ``"max"``; ``threshold_mode`` ``"rel"`` (``m < best * (1 - threshold)``
+    for ``"min"``) or ``"abs"`` (``m < best - threshold``)."""
+    one = jnp.ones((), m.dtype)
+    if mode == "min":
+        if threshold_mode == "rel":
+            return m < best * (one - threshold)
+        return m < best - threshold
+    if threshold_mode == "rel":
+        return m > best * (one + threshold)
+    return m > best + threshold
 
 
 class Controller(abc.ABC):

@@ -61,7 +61,7 @@ import numpy as np
 
 from . import _check as check
 from . import _time
-from ._controller import Controller
+from ._controller import Controller, improved
 from ._held import Held, hold
 from ._primitives import constant
 from ._schedule import Schedule, format_call
@@ -166,7 +166,9 @@ class Plateau(Controller):
         opts = state.options
         count = _count_array(self._fn, count)
         m = _metric(self._fn, metric).astype(state.best.dtype)
-        better = self._is_better(m, state.best, opts.threshold.astype(m.dtype))
+        better = improved(
+            self.mode, self.threshold_mode, m, state.best, opts.threshold.astype(m.dtype)
+        )
         best = jnp.where(better, m, state.best)
         bad = jnp.where(better, 0, state.num_bad + 1)
         cooling = state.cooldown_left > 0
@@ -191,16 +193,6 @@ class Plateau(Controller):
             num_bad=keep(jnp.where(attempt, 0, bad), state.num_bad),
             cooldown_left=keep(jnp.where(attempt, opts.cooldown, left), state.cooldown_left),
         )
-
-    def _is_better(self, m: Array, best: Array, threshold: Array) -> Array:
-        one = jnp.ones((), m.dtype)
-        if self.mode == "min":
-            if self.threshold_mode == "rel":
-                return m < best * (one - threshold)
-            return m < best - threshold
-        if self.threshold_mode == "rel":
-            return m > best * (threshold + one)
-        return m > best + threshold
 
     def __repr__(self) -> str:
         args = {p: getattr(self, p) for p in inspect.signature(plateau).parameters}

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _check as check
 from .. import _time
-from .._controller import Controller
+from .._controller import Controller, improved
 from .._plateau import _count, _count_array, _metric
 
 Array = jax.Array
@@ -127,16 +127,6 @@ class Greedy(Controller):
     def value(self, state: GreedyState, count: Array) -> Array:
         return state.lr
 
-    def _is_better(self, m: Array, best: Array, threshold: Array) -> Array:
-        one = jnp.ones((), m.dtype)
-        if self.mode == "min":
-            if self.threshold_mode == "rel":
-                return m < best * (one - threshold)
-            return m < best - threshold
-        if self.threshold_mode == "rel":
-            return m > best * (one + threshold)
-        return m > best + threshold
-
     def update(self, state: GreedyState, count: Array, metric: Array) -> GreedyState:
         _count_array(_FN, count)
         o = state.options
@@ -158,7 +148,7 @@ class Greedy(Controller):
         warmup_left = jnp.where(
             ~cooling & (state.warmup_left > 0), state.warmup_left - 1, state.warmup_left
         )
-        better = self._is_better(current, state.best, o.threshold)
+        better = improved(self.mode, self.threshold_mode, current, state.best, o.threshold)
         best = jnp.where(waiting | ~better, state.best, current)
         bad = jnp.where(waiting | better, 0, state.num_bad + 1)
         good = jnp.where(waiting | ~better, 0, state.num_good + 1)

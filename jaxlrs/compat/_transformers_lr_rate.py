@@ -114,27 +114,8 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
         [0.25, 0.5, 1.0, 0.75, 0.5]
     """
     fn = "get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
-    w, t = hf._steps(fn, num_warmup_steps, num_training_steps)
-    if (min_lr is None) == (min_lr_rate is None):
-        raise ValueError(
-            f"{fn}(): exactly one of min_lr and min_lr_rate must be given, "
-            f"got min_lr={min_lr!r}, min_lr_rate={min_lr_rate!r}"
-        )
-    peak = hf._peak(fn, peak)
-    if min_lr is not None and not check.is_traced(peak) and peak == 0:
-        raise ValueError(f"{fn}(): peak must be positive when min_lr is given, got 0")
-    min_lr = check.optional(check.real, fn, "min_lr", min_lr)
-    if min_lr is not None and not (check.is_traced(peak) or check.is_traced(min_lr)):
-        check.derived(fn, "min_lr / peak", min_lr / peak)  # the rate r, in float32
-    return Schedule(
-        _P + fn,
-        {
-            "peak": peak,
-            "num_warmup_steps": w,
-            "num_training_steps": t,
-            "num_cycles": hf._cycles(fn, num_cycles),
-            "min_lr": min_lr,
-            "min_lr_rate": check.optional(check.real, fn, "min_lr_rate", min_lr_rate),
-            "warmup_lr_rate": check.optional(check.real, fn, "warmup_lr_rate", warmup_lr_rate),
-        },
+    args = hf._min_lr_args(
+        fn, peak, num_warmup_steps, num_training_steps, num_cycles, min_lr, min_lr_rate
     )
+    warmup_lr_rate = check.optional(check.real, fn, "warmup_lr_rate", warmup_lr_rate)
+    return Schedule(_P + fn, {**args, "warmup_lr_rate": warmup_lr_rate})

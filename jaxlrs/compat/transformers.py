@@ -417,6 +417,23 @@ def get_cosine_with_min_lr_schedule_with_warmup(
         [1.0, 0.75, 0.5]
     """
     fn = "get_cosine_with_min_lr_schedule_with_warmup"
+    args = _min_lr_args(
+        fn, peak, num_warmup_steps, num_training_steps, num_cycles, min_lr, min_lr_rate
+    )
+    return Schedule(_P + fn, args)
+
+
+def _min_lr_args(
+    fn: str,
+    peak: Any,
+    num_warmup_steps: Any,
+    num_training_steps: Any,
+    num_cycles: Any,
+    min_lr: Any,
+    min_lr_rate: Any,
+) -> dict[str, Any]:
+    """The checked arguments of the min-lr cosines (exactly one of ``min_lr`` and
+    ``min_lr_rate``), in their order."""
     w, t = _steps(fn, num_warmup_steps, num_training_steps)
     if (min_lr is None) == (min_lr_rate is None):
         raise ValueError(
@@ -429,17 +446,14 @@ def get_cosine_with_min_lr_schedule_with_warmup(
     min_lr = check.optional(check.real, fn, "min_lr", min_lr)
     if min_lr is not None and not (check.is_traced(peak) or check.is_traced(min_lr)):
         check.derived(fn, "min_lr / peak", min_lr / peak)  # the rate r, in float32
-    return Schedule(
-        _P + fn,
-        {
-            "peak": peak,
-            "num_warmup_steps": w,
-            "num_training_steps": t,
-            "num_cycles": _cycles(fn, num_cycles),
-            "min_lr": min_lr,
-            "min_lr_rate": check.optional(check.real, fn, "min_lr_rate", min_lr_rate),
-        },
-    )
+    return {
+        "peak": peak,
+        "num_warmup_steps": w,
+        "num_training_steps": t,
+        "num_cycles": _cycles(fn, num_cycles),
+        "min_lr": min_lr,
+        "min_lr_rate": check.optional(check.real, fn, "min_lr_rate", min_lr_rate),
+    }
 
 
 def _hard_restarts(
