@@ -92,7 +92,8 @@ def cycles(
         lr_max = times_power(base_lr, cycle_decay, (i, None))
     v = curve(done, left, lr_max, value(lr_min))
     limit = count(cycle_limit)
-    inside = i.astype(limit.dtype) < limit if _time.is_int(limit) else i < limit
+    # (a float limit is one beyond the index maximum, above every cycle index)
+    inside = i.astype(limit.dtype) < limit
     return jnp.where(inside, v, value(lr_min))
 
 

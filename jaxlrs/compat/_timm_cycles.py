@@ -104,8 +104,8 @@ def CosineLRScheduler(
     Example:
         >>> from jaxlrs.compat import timm
         >>> s = timm.CosineLRScheduler(1.0, 10, cycle_limit=2, cycle_decay=0.5, warmup_t=2)
-        >>> [round(x, 6) for x in s([0, 1, 2, 5, 10, 15, 20]).tolist()]
-        [0.0, 0.5, 0.904508, 0.5, 0.5, 0.25, 0.0]
+        >>> [round(x, 4) for x in s([0, 1, 2, 5, 10, 15, 20]).tolist()]
+        [0.0, 0.5, 0.9045, 0.5, 0.5, 0.25, 0.0]
         >>> s
         compat.timm.CosineLRScheduler(1.0, 10, cycle_decay=0.5, cycle_limit=2, warmup_t=2)
 
@@ -221,7 +221,7 @@ def TanhLRScheduler(
         >>> from jaxlrs.compat import timm
         >>> s = timm.TanhLRScheduler(1.0, 100, lb=-3.0, ub=3.0)
         >>> [round(x, 4) for x in s([0, 50, 99, 100]).tolist()]
-        [0.9975, 0.5, 0.003, 0.0]
+        [0.9975, 0.5, 0.0028, 0.0]
 
     References:
         Hsueh et al., "Stochastic Gradient Descent with Hyperbolic-Tangent Decay on
@@ -233,6 +233,16 @@ def TanhLRScheduler(
     if not (check.is_traced(lb) or check.is_traced(ub)) and not lb < ub:
         raise ValueError(f"{fn}(): lb must be smaller than ub, got lb={lb!r}, ub={ub!r}")
     cyc = c.cycle_args(fn, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit)
+    rest = _common(fn, locals())
+    top = 2**31 - 1
+    if not (rest["warmup_prefix"] or check.is_traced(rest["warmup_t"])) and rest["warmup_t"] > top:
+        check._fail(
+            fn,
+            "warmup_t",
+            "at most 2**31 - 1 without warmup_prefix (the warmup rises to the curve's value "
+            "at t = warmup_t, evaluated as an int32 step)",
+            rest["warmup_t"],
+        )
     return c.build(
         fn,
         {
@@ -241,7 +251,7 @@ def TanhLRScheduler(
             "lb": lb,
             "ub": ub,
             **cyc,
-            **_common(fn, locals()),
+            **rest,
             "updates_per_epoch": c.per_epoch(fn, updates_per_epoch, t_in_epochs),
         },
     )
@@ -324,7 +334,7 @@ def PolyLRScheduler(
     Example:
         >>> from jaxlrs.compat import timm
         >>> s = timm.PolyLRScheduler(1.0, 4, power=1.0, warmup_t=2, warmup_prefix=True)
-        >>> s([0, 1, 2, 3, 4, 5, 6]).tolist()
+        >>> [round(x, 6) for x in s([0, 1, 2, 3, 4, 5, 6]).tolist()]
         [0.0, 0.5, 1.0, 0.75, 0.5, 0.25, 0.0]
     """
     fn = "PolyLRScheduler"
