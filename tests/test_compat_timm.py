@@ -634,3 +634,42 @@ BAD = [
 def test_bad_input_raises_with_a_message(make, kind, message):
     with pytest.raises(kind, match=message):
         make()
+
+
+# -- the README's native equivalents -------------------------------------------------------
+
+NATIVE = [
+    (tm.CosineLRScheduler(0.1, 50, lr_min=0.01), jaxlrs.cosine(0.1, 50, 0.01), None),
+    (
+        tm.CosineLRScheduler(0.1, 10, cycle_mul=2, cycle_limit=4),
+        jaxlrs.sgdr(0.1, 10, period_mult=2, limit=4),
+        None,
+    ),
+    (
+        tm.CosineLRScheduler(0.1, 40, warmup_t=7, warmup_prefix=True),
+        jaxlrs.warmup(jaxlrs.cosine(0.1, 40), 7),
+        None,
+    ),
+    (tm.CosineLRScheduler(0.1, 40, k_decay=2.5), jaxlrs.cosine(0.1, 40, k=2.5), None),
+    (tm.TanhLRScheduler(0.1, 40, -5.0, 2.0, 0.01), jaxlrs.tanh_decay(0.1, 40, 0.01, -5.0, 2.0), 40),
+    (
+        tm.PolyLRScheduler(0.1, 40, power=2.0, lr_min=0.01),
+        jaxlrs.polynomial(0.1, 0.01, 40, 2.0),
+        None,
+    ),
+    (tm.StepLRScheduler(0.1, 7, decay_rate=0.5), jaxlrs.step_decay(0.1, 7, 0.5), None),
+    (tm.MultiStepLRScheduler(0.1, [5, 9], 0.5), jaxlrs.multistep(0.1, [4, 8], 0.5), None),
+    (
+        tm.CosineLRScheduler(0.1, 400, noise_range_t=[5, 90], noise_pct=0.3, noise_seed=3),
+        jaxlrs.noise(jaxlrs.cosine(0.1, 400), 3, pct=0.3, start=5, stop=90),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("ours", "native", "upto"), NATIVE, ids=[repr(c[0]) for c in NATIVE])
+def test_the_readmes_native_equivalents(ours, native, upto):
+    ts = np.arange(200 if upto is None else upto)
+    np.testing.assert_allclose(np.asarray(ours(ts)), np.asarray(native(ts)), rtol=2e-6, atol=1e-9)
+    if upto is not None:  # timm's tanh falls to lr_min at the end of its cycle
+        assert float(ours(upto)) == pytest.approx(ours.args["lr_min"])

@@ -23,9 +23,12 @@ update (0-based) is then ``_get_lr(k)`` per update, or ``_get_lr(k // U)`` per e
   ``t`` itself (call the schedule with the epoch).
 
 A fractional step uses its whole part (timm's ``t`` is an integer). timm's loop never
-calls ``step(0)``: the very first update uses the rate timm sets at construction, which is
-``_get_lr(0)`` without noise; jaxlrs gives ``_get_lr(0)`` with the noise when
-``noise_range_t`` includes 0.
+calls ``step(0)``: update 0 (per epoch: all of epoch 0) uses the rate set at construction,
+``warmup_lr_init`` with a warmup, else ``base_lr``, without noise. jaxlrs gives
+``_get_lr(0)`` (with the noise when ``noise_range_t`` includes 0), which is the same rate
+except for a ``TanhLRScheduler`` without warmup (``(1 - tanh(lb)) / 2`` of ``base_lr``,
+8e-7 relative below it at ``lb=-7``) and a ``MultiStepLRScheduler`` milestone of 1 (timm's
+``_get_lr(0)`` already decays).
 
 **Noise.** Where timm's ``_is_apply_noise(t)`` holds (``t >= noise_range_t``, or
 ``start <= t < stop`` for a pair), ``lr(t) = _get_lr(t) * (1 + n(t))`` with ``n(t)`` of
