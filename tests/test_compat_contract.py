@@ -262,6 +262,12 @@ TRACED = [
         "value",
     ),
     (
+        "timm-cosine-noise-start",
+        lambda x: tm.CosineLRScheduler(1.0, 100, noise_range_t=[x, 90], noise_seed=5),
+        [10, 30],
+        "count",
+    ),
+    (
         "timm-tanh-lb",
         lambda x: tm.TanhLRScheduler(1.0, 30, lb=x, lr_min=0.1, warmup_t=5),
         [-7.0, -3.0],

@@ -374,6 +374,8 @@ def test_noise_is_a_pure_function_of_seed_and_t():
     np.testing.assert_array_equal(v[::-1], np.asarray(s(ts[::-1])))
     singles = np.asarray([float(s(int(t))) for t in (6, 100, 299)])
     np.testing.assert_array_equal(singles, v[[6, 100, 299]])
+    # a fractional step is its whole step (timm's t is an integer), noise included
+    np.testing.assert_array_equal(np.asarray(s(np.asarray([6.7, 100.2]))), v[[6, 100]])
     # (inside an outer jit XLA may fold the hyperparameters: the last bit may differ)
     np.testing.assert_allclose(np.asarray(jax.jit(s)(ts)), v, rtol=1e-6)
     other = np.asarray(tm.CosineLRScheduler(0.1, 400, **dict(NOISY, noise_seed=8))(ts))

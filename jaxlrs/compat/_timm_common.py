@@ -1,7 +1,13 @@
 """What timm's schedulers share (``timm/scheduler/scheduler.py``): the map from a jaxlrs
 step to timm's ``t``, the linear warmup, the cycles of the cosine, tanh and polynomial
 schedulers, the noise, and the validation of their common arguments. Public as
-``jaxlrs.compat.timm.*``: see that module for the conventions."""
+``jaxlrs.compat.timm.*``: see that module for the conventions.
+
+The cycles reuse ``jaxlrs._cycles.locate`` (exact cycle index and position), not ``sgdr`` or
+``cycle``: timm decays the peak, ``lr_min + (base_lr * d**i - lr_min) * c``, where ``sgdr``
+decays the height above its floor and ``cycle`` scales the floor too. The noise reuses
+``jaxlrs.noise``'s key and fold (``_noise._base_key``, ``_noise._fold``) and draw, scaled
+by ``noise_std``, which ``jaxlrs.noise`` has no argument for."""
 
 from __future__ import annotations
 
@@ -183,8 +189,12 @@ def _range(fn: str, x: Any) -> Any:
         return None
     if isinstance(x, (list, tuple)) or (isinstance(x, (np.ndarray, jax.Array)) and np.ndim(x)):
         xs = check.sequence(fn, "noise_range_t", x)
-        if check.is_traced(xs) or len(xs) != 2:
-            check._fail(fn, "noise_range_t", allowed, list(xs) if not check.is_traced(xs) else x)
+        if check.is_traced(xs):
+            if np.shape(xs) != (2,):
+                check._fail(fn, "noise_range_t", allowed, x)
+            return xs
+        if len(xs) != 2:
+            check._fail(fn, "noise_range_t", allowed, list(xs))
         pair = tuple(check.real(fn, "noise_range_t", v, low=0.0) for v in xs)
         if not any(check.is_traced(v) for v in pair) and not pair[0] < pair[1]:
             check._fail(fn, "noise_range_t", allowed, list(pair))
