@@ -352,6 +352,28 @@ def test_plateau_against_timm(kw, per_epoch):
     assert min(peer_rates) < 0.1 * kw["decay_rate"] + 1e-12 or kw.get("min_lr", 0) > 0
 
 
+@pytest.mark.parametrize("per_epoch", [None, 2])
+def test_plateau_class_with_cooldown_against_timm(per_epoch):
+    kw = dict(decay_rate=0.5, patience_t=1, threshold=0.05, cooldown_t=2, warmup_t=2)
+    kw.update(warmup_lr_init=0.01, lr_min=0.002, mode="min")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = T.plateau_lr.PlateauLRScheduler(_optimizer(0.1), **kw)
+    ours = tm.PlateauLRScheduler(0.1, updates_per_epoch=per_epoch, **kw)
+    losses = np.round(np.random.RandomState(5).uniform(1, 2, 30), 1)
+    group, per = theirs.optimizer.param_groups[0], per_epoch or 1
+    state, peer_rates, our_rates, k = ours.init(), [], [], 0
+    for epoch, m in enumerate(losses):
+        for _ in range(per):
+            peer_rates.append(group["lr"])
+            our_rates.append(float(ours.value(state, k)))
+            state = ours.update(state, jnp.int32(k), float(m))
+            k += 1
+        theirs.step(epoch + 1, float(m))
+    assert_close(our_rates, np.asarray(peer_rates), 0.1, rtol=1e-6)
+    assert len(set(peer_rates)) > 3  # the warmup, and several reductions
+
+
 def test_plateau_repr_and_refusals():
     c = tm.PlateauLRScheduler(0.1, decay_rate=0.5, warmup_t=2, mode="min")
     assert repr(c) == "compat.timm.PlateauLRScheduler(0.1, decay_rate=0.5, warmup_t=2, mode='min')"

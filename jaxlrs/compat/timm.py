@@ -5,7 +5,8 @@ Each constructor takes timm's arguments, in timm's order, with the optimizer rep
 ``base_lr`` (and timm's ``initialize`` dropped), and returns an ordinary
 :class:`jaxlrs.Schedule` whose repr reads like the timm call,
 ``compat.timm.CosineLRScheduler(0.1, 100, warmup_t=5)``; its value at timm's ``t`` is
-timm's ``_get_lr(t)`` (with the noise, below), to 1e-6 relative.
+timm's ``_get_lr(t)`` (with the noise, below), to 2e-6 relative (and 1e-6 of ``base_lr``
+absolute for a float ``cycle_mul``, whose cycle boundaries are not integers).
 
 **From the jaxlrs step to timm's t.** timm's schedulers are pure functions of a count
 ``t`` that the training loop passes in: ``step_update(num_updates)`` after each update
