@@ -379,8 +379,16 @@ def test_plateau_repr_and_refusals():
     assert repr(c) == "compat.timm.PlateauLRScheduler(0.1, decay_rate=0.5, warmup_t=2, mode='min')"
     with pytest.raises(ValueError, match=r"PlateauLRScheduler\(\): noise_range_t must be None"):
         tm.PlateauLRScheduler(0.1, noise_range_t=5)
-    with pytest.raises(ValueError, match=r"PlateauLRScheduler\(\): factor must be"):
+    with pytest.raises(
+        ValueError, match=r"PlateauLRScheduler\(\): decay_rate must be a finite number in \[0, 1\)"
+    ):
         tm.PlateauLRScheduler(0.1, decay_rate=1.5)
+    with pytest.raises(ValueError, match=r"patience_t must be a non-negative integer, got -1"):
+        tm.PlateauLRScheduler(0.1, patience_t=-1)
+    with pytest.raises(ValueError, match=r"cooldown_t must be a non-negative integer at most"):
+        tm.PlateauLRScheduler(0.1, cooldown_t=2**31)
+    with pytest.raises(ValueError, match=r"PlateauLRScheduler\(\): mode must be one of"):
+        tm.PlateauLRScheduler(0.1, mode="maximum")
 
 
 # -- noise ---------------------------------------------------------------------------------

@@ -118,6 +118,15 @@ def PlateauLRScheduler(
             f"jaxlrs.noise on a schedule instead), got {noise_range_t!r}"
         )
     base_lr = check.real(fn, "base_lr", base_lr, low=0.0)
+    # timm's names in the messages (build checks these again under jaxlrs.plateau's names)
+    decay_rate = check.real(fn, "decay_rate", decay_rate, low=0.0, high=1.0, high_open=True)
+    for name, x, top in (
+        ("patience_t", patience_t, 2**31 - 2),
+        ("cooldown_t", cooldown_t, 2**31 - 1),
+    ):
+        n = check.integer(fn, name, x, minimum=0)
+        if not check.is_traced(n) and n > top:
+            check._fail(fn, name, f"a non-negative integer at most {top} (int32)", n)
     warmup_t = check.integer(fn, "warmup_t", warmup_t, minimum=0)
     warmup_lr_init = check.real(fn, "warmup_lr_init", warmup_lr_init, low=0.0)
     per_epoch = check.optional(check.integer, fn, "updates_per_epoch", updates_per_epoch)
