@@ -76,7 +76,7 @@ def oracle(name: str, t: int, base_lr: float, **kw) -> float:
     def body(t: int) -> float:
         u = t - warmup_t if prefix else t
         if name == "StepLRScheduler":
-            return base_lr * g("decay_rate", 1.0) ** math.floor(u / kw["decay_t"])
+            return base_lr * g("decay_rate", 1.0) ** (u // kw["decay_t"])
         if name == "MultiStepLRScheduler":
             return base_lr * g("decay_rate", 1.0) ** sum(m <= u + 1 for m in kw["decay_t"])
         i, t_curr, t_i = _cycle(u, kw["t_initial"], g("cycle_mul", 1.0))
@@ -129,7 +129,8 @@ def _draw(name: str, rng: np.random.RandomState) -> tuple[float, dict]:
     if name in ("StepLRScheduler", "MultiStepLRScheduler"):
         kw["decay_rate"] = float(rng.choice([0.1, 0.5, 0.9, 1.0]))
         if name == "StepLRScheduler":
-            kw["decay_t"] = int(rng.randint(1, 30))
+            whole = rng.randint(4) > 0  # timm's decay_t may be a float
+            kw["decay_t"] = int(rng.randint(1, 30)) if whole else float(rng.choice([0.75, 2.5]))
         else:
             kw["decay_t"] = sorted(int(m) for m in rng.randint(1, 120, size=rng.randint(1, 5)))
         return base, kw
