@@ -27,6 +27,7 @@ for _mod in (
     "jaxlrs.compat.transformers",
     "jaxlrs.compat.optax",
     "jaxlrs.compat.mxnet",
+    "jaxlrs.compat.timm",
 ):
     try:
         _found = importlib.util.find_spec(_mod) is not None
@@ -464,6 +465,45 @@ ENTRIES: list[tuple[str, str, Build]] = [
         "mxnet_CosineScheduler",
         lambda j: j.compat.mxnet.CosineScheduler(
             10, base_lr=0.1, warmup_steps=3, warmup_begin_lr=0.01
+        ),
+    ),
+    # compat: timm
+    (
+        "compat.timm.CosineLRScheduler",
+        "timm_CosineLRScheduler",
+        lambda j: j.compat.timm.CosineLRScheduler(
+            0.1, 10, lr_min=1e-4, cycle_mul=2.0, cycle_decay=0.5, cycle_limit=3, warmup_t=2
+        ),
+    ),
+    (
+        "compat.timm.CosineLRScheduler",
+        "timm_CosineLRScheduler_noise",
+        lambda j: j.compat.timm.CosineLRScheduler(
+            0.1, 10, noise_range_t=[2, 20], noise_pct=0.2, k_decay=2.0, updates_per_epoch=3
+        ),
+    ),
+    (
+        "compat.timm.TanhLRScheduler",
+        "timm_TanhLRScheduler",
+        lambda j: j.compat.timm.TanhLRScheduler(0.1, 10, lb=-5.0, warmup_t=3, warmup_lr_init=0.01),
+    ),
+    (
+        "compat.timm.PolyLRScheduler",
+        "timm_PolyLRScheduler",
+        lambda j: j.compat.timm.PolyLRScheduler(
+            0.1, 10, power=2.0, cycle_mul=1.5, cycle_limit=4, warmup_t=2, warmup_prefix=True
+        ),
+    ),
+    (
+        "compat.timm.StepLRScheduler",
+        "timm_StepLRScheduler",
+        lambda j: j.compat.timm.StepLRScheduler(0.1, 3, 0.5, warmup_t=2, noise_range_t=4),
+    ),
+    (
+        "compat.timm.MultiStepLRScheduler",
+        "timm_MultiStepLRScheduler",
+        lambda j: j.compat.timm.MultiStepLRScheduler(
+            0.1, [3, 6], 0.1, warmup_t=1, t_in_epochs=False
         ),
     ),
 ]

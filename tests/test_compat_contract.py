@@ -15,6 +15,7 @@ import jaxlrs
 from jaxlrs.compat import keras as ks
 from jaxlrs.compat import mxnet as mx
 from jaxlrs.compat import optax as ox
+from jaxlrs.compat import timm as tm
 from jaxlrs.compat import torch as lrs
 from jaxlrs.compat import transformers as hf
 
@@ -304,6 +305,67 @@ TRACED = [
         ),
         [2.0, 0.5],
         "value",
+    ),
+    # compat.timm
+    (
+        "timm-cosine-base",
+        lambda x: tm.CosineLRScheduler(x, 20, 0.01, 2.0, 0.5, 4, warmup_t=5, k_decay=2.0),
+        [0.5, 2.0],
+        "value",
+    ),
+    (
+        "timm-cosine-t-initial",
+        lambda x: tm.CosineLRScheduler(1.0, x, cycle_mul=2.0, cycle_limit=5, warmup_t=3),
+        [7, 20],
+        "count",
+    ),
+    (
+        "timm-cosine-warmup",
+        lambda x: tm.CosineLRScheduler(1.0, 40, warmup_t=x, warmup_lr_init=0.1),
+        [0, 15],
+        "count",
+    ),
+    (
+        "timm-cosine-noise-pct",
+        lambda x: tm.CosineLRScheduler(1.0, 100, noise_range_t=[10, 90], noise_pct=x),
+        [0.3, 0.6],
+        "value",
+    ),
+    (
+        "timm-cosine-noise-start",
+        lambda x: tm.CosineLRScheduler(1.0, 100, noise_range_t=[x, 90], noise_seed=5),
+        [10, 30],
+        "count",
+    ),
+    (
+        "timm-tanh-lb",
+        lambda x: tm.TanhLRScheduler(1.0, 30, lb=x, lr_min=0.1, warmup_t=5),
+        [-7.0, -3.0],
+        "value",
+    ),
+    (
+        "timm-poly-power",
+        lambda x: tm.PolyLRScheduler(1.0, 50, x, 0.01, 1.5, 0.8, 3, warmup_t=4),
+        [2.0, 0.5],
+        "value",
+    ),
+    (
+        "timm-step-rate",
+        lambda x: tm.StepLRScheduler(1.0, 7, x, warmup_t=5, warmup_lr_init=0.1),
+        [0.5, 0.9],
+        "value",
+    ),
+    (
+        "timm-multistep-milestone",
+        lambda x: tm.MultiStepLRScheduler(1.0, [x, 80], 0.5, warmup_t=3),
+        [10, 40],
+        "count",
+    ),
+    (
+        "timm-step-per-epoch",
+        lambda x: tm.StepLRScheduler(1.0, 2, 0.5, updates_per_epoch=x),
+        [3, 10],
+        "count",
     ),
 ]
 

@@ -28,6 +28,7 @@ import jaxlrs as S
 import jaxlrs.compat.keras as K
 import jaxlrs.compat.mxnet as MX
 import jaxlrs.compat.optax as O
+import jaxlrs.compat.timm as TM
 import jaxlrs.compat.torch as P
 import jaxlrs.compat.transformers as H
 from jaxlrs._schedule import Schedule, kinds
@@ -218,6 +219,39 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
     "compat.mxnet.CosineScheduler": (
         MX.CosineScheduler,
         dict(max_update=100, base_lr=0.1, final_lr=1e-4, warmup_steps=10, warmup_begin_lr=0.01),
+    ),
+    "compat.timm.CosineLRScheduler": (
+        TM.CosineLRScheduler,
+        dict(
+            base_lr=0.1,
+            t_initial=20,
+            lr_min=1e-4,
+            cycle_mul=2.0,
+            cycle_decay=0.5,
+            cycle_limit=3,
+            warmup_t=5,
+            warmup_lr_init=0.01,
+            noise_range_t=[3, 40],
+            noise_pct=0.5,
+            noise_std=0.5,
+            k_decay=2.0,
+        ),
+    ),
+    "compat.timm.TanhLRScheduler": (
+        TM.TanhLRScheduler,
+        dict(base_lr=0.1, t_initial=20, lb=-5.0, ub=2.0, lr_min=1e-4, cycle_decay=0.5, warmup_t=5),
+    ),
+    "compat.timm.PolyLRScheduler": (
+        TM.PolyLRScheduler,
+        dict(base_lr=0.1, t_initial=20, power=2.0, lr_min=1e-4, cycle_mul=1.5, k_decay=0.5),
+    ),
+    "compat.timm.StepLRScheduler": (
+        TM.StepLRScheduler,
+        dict(base_lr=0.1, decay_t=7, decay_rate=0.5, warmup_t=3, noise_range_t=10),
+    ),
+    "compat.timm.MultiStepLRScheduler": (
+        TM.MultiStepLRScheduler,
+        dict(base_lr=0.1, decay_t=[5, 9], decay_rate=0.5, warmup_t=3, updates_per_epoch=4),
     ),
     "compat.transformers.get_constant_schedule": (H.get_constant_schedule, dict(peak=0.1)),
     "compat.transformers.get_constant_schedule_with_warmup": (
