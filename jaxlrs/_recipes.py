@@ -97,10 +97,12 @@ def sgdr(
     """Stochastic gradient descent with warm restarts: cosine cycles.
 
     Cycle ``i`` lasts ``period * period_mult**i`` steps and runs a cosine from
-    ``end + (peak - end) * decay**i`` down to ``end`` (the floor is not decayed, as in Keras;
-    timm decays the peak, ``end + (peak * decay**i - end)``, which differs where ``end`` and
-    ``decay`` are not 0 and 1: ``compat.timm.CosineLRScheduler``). With ``warmup``, one linear ramp from 0 to ``peak`` comes first and the
-    cycles start after it. Infinite unless ``limit`` cycles, after which ``end`` holds.
+    ``end + (peak - end) * decay**i`` down to ``end`` (the floor is not decayed, as in
+    Keras; timm decays the peak, ``end + (peak * decay**i - end) * (1 + cos(...)) / 2``,
+    which differs where ``end`` and ``decay`` are not 0 and 1: see
+    ``compat.timm.CosineLRScheduler``). With ``warmup``, one linear ramp from 0 to
+    ``peak`` comes first and the cycles start after it. Infinite unless ``limit``
+    cycles, after which ``end`` holds.
 
     ``lr = end + (peak - end) * decay**i * (1 + cos(pi * u / (period * period_mult**i))) / 2``
 
