@@ -84,6 +84,16 @@ def pow_pair(done: Array, left: Array, p: Array) -> tuple[Array, Array]:
     return jnp.where(pos, jnp.exp(x), 0.0), jnp.where(pos, -jnp.expm1(x), 1.0)
 
 
+def k_decay_pair(done: Array, left: Array, k: Any) -> tuple[Array, Array]:
+    """k-decay progress: ``(done**k, 1 - done**k)`` for ``done + left = 1``, both from one
+    accurate logarithm of ``done`` (``log1p(-left)`` near the end; ``log(done)`` near the
+    start, where ``1 - left`` would have lost a tiny ``done``: at step 1 of 10**8,
+    ``1e-8**0.1 = 0.158``). A concrete ``k`` of 1 returns the pair unchanged."""
+    if isinstance(k, (int, float)) and k == 1:
+        return done, left
+    return pow_pair(left, done, value(k))
+
+
 def half_cos_pow_pair(done: Array, left: Array, p: Array) -> tuple[Array, Array]:
     """``(h**p, 1 - h**p)`` for ``h = half_cos(left)`` (``done + left = 1``), from the
     logarithm of ``h`` itself: ``2 log(sin(pi left / 2))`` while ``left`` is the smaller,

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _check as check
 from . import _time
-from ._curves import half_cos_pair, half_cos_pow_pair, pow_pair, times_count_df
+from ._curves import half_cos_pair, half_cos_pow_pair, k_decay_pair, pow_pair, times_count_df
 from ._schedule import Schedule, register
 from ._time import Time, count, ramp, value
 
@@ -137,12 +137,7 @@ def polynomial(init: float, end: float, steps: int, power: float = 1.0) -> Sched
 
 
 def _cosine(time: Time, init: Any, steps: Any, end: Any, exponent: Any, k: Any) -> Array:
-    done, left = ramp(time, steps)
-    if not _is_one(k):
-        # k-decay: progress done**k and its complement, both from one accurate logarithm
-        # of done (log1p(-left) near the end; log(done) near the start, where 1 - left
-        # would have lost a tiny done: at step 1 of 10**8, 1e-8**0.1 = 0.158).
-        done, left = pow_pair(left, done, value(k))
+    done, left = k_decay_pair(*ramp(time, steps), k)
     init, end = value(init), value(end)
     if _is_one(exponent):
         h_done, h_left = half_cos_pair(done, left)  # one sin for both

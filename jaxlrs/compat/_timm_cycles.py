@@ -9,19 +9,12 @@ from typing import Any
 import jax
 
 from .. import _check as check
-from .._curves import half_cos_pair, pow_pair
+from .._curves import half_cos_pair, k_decay_pair, pow_pair
 from .._schedule import Schedule, register
 from .._time import Time, count, value
 from . import _timm_common as c
 
 Array = jax.Array
-
-
-def _k_decay(done: Array, left: Array, k: Any) -> tuple[Array, Array]:
-    """``(r**k, 1 - r**k)`` for ``r = done`` (both accurate, as ``jaxlrs.cosine``'s k)."""
-    if isinstance(k, (int, float)) and k == 1:
-        return done, left
-    return pow_pair(left, done, value(k))
 
 
 # -- CosineLRScheduler ---------------------------------------------------------------------
@@ -41,7 +34,7 @@ def _cosine_core(
     k_decay: Any,
 ) -> Array:
     def curve(done: Array, left: Array, hi: Array, lo: Array) -> Array:
-        h_done, h_left = half_cos_pair(*_k_decay(done, left, k_decay))
+        h_done, h_left = half_cos_pair(*k_decay_pair(done, left, k_decay))
         return hi * h_left + lo * h_done  # lo + (hi - lo) (1 + cos(pi r**k)) / 2
 
     local = c.after_warmup(time, warmup_t, warmup_prefix)
@@ -275,7 +268,7 @@ def _poly_core(
     k_decay: Any,
 ) -> Array:
     def curve(done: Array, left: Array, hi: Array, lo: Array) -> Array:
-        dk, lk = _k_decay(done, left, k_decay)
+        dk, lk = k_decay_pair(done, left, k_decay)
         w, cw = pow_pair(dk, lk, value(power))  # (1 - r**k)**power and its complement
         return hi * w + lo * cw
 
