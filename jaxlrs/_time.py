@@ -156,6 +156,17 @@ def _correction(x: Any) -> Any:
     return hit[1] if hit is not None and hit[0] is x else None
 
 
+def keep_correction(new: Any, old: Any) -> Any:
+    """``new``, an array that stands for the hyperparameter ``old`` (a ``where`` of it),
+    with ``old``'s host correction, so that :func:`power` still restores the bits float32
+    dropped from ``old`` (a fresh array has none: ``1.1**128`` would be 3e-6 off)."""
+    table = _CORRECTIONS.get()
+    hit = None if table is None else table.get(id(old))
+    if table is not None and hit is not None and hit[0] is old:
+        table[id(new)] = (new, hit[1])
+    return new
+
+
 def power(base: Any, e: Array) -> Array:
     """``base ** e`` for a positive hyperparameter ``base``, accurate to the bits ``base``
     had before it was stored in the float dtype (so ``exponential(1.0, 0.999)`` matches a

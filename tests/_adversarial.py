@@ -280,6 +280,9 @@ class Spec:
     """Out-of-domain combinations for the rejection test, from a valid ``kw``:
     ``(param, value, names)``: ``kw[param] = value`` must be refused with a message naming
     one of ``names`` (a derived value ``peak / div_factor``, an exponential ramp's ends)."""
+    static: frozenset[str] = frozenset()
+    """Parameters the gradient test passes as they are, never traced: lists and dicts
+    that place boundaries, counts that must be concrete."""
 
     @property
     def fn(self) -> str:
@@ -2360,3 +2363,6 @@ SPECS[_hf("get_cosine_with_min_lr_schedule_with_warmup")].invalid = _min_lr_inva
 
 def public(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if not k.startswith("_")}
+
+
+import _adversarial_optax  # noqa: E402,F401

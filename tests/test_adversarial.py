@@ -41,7 +41,6 @@ on the jit path and for unusual values) with shrinking, for a minimal failing ca
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from typing import Any
@@ -237,13 +236,18 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def split(kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], tuple[Any, ...]]:
-    """(differentiable numbers as float32, other traced leaves, static options)."""
+def split(
+    spec: A.Spec, kw: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], tuple[Any, ...]]:
+    """(differentiable numbers as float32, other traced leaves, static options: the
+    spec's ``static`` parameters as they are)."""
     diff: dict[str, Any] = {}
     other: dict[str, Any] = {}
     static: list[tuple[str, Any]] = []
     for k, v in A.public(kw).items():
-        if k == "key":
+        if k in spec.static:
+            static.append((k, v))
+        elif k == "key":
             other[k] = np.int32(v)
         elif _is_number(v):
             diff[k] = np.float32(v)
@@ -258,15 +262,25 @@ def split(kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], tuple[Any
     return diff, other, tuple(static)
 
 
-@functools.cache
+_GRAD_FNS: dict[tuple[str, str], Any] = {}
+
+
 def grad_fn(name: str, static: tuple[Any, ...]) -> Any:
-    spec = A.SPECS[name]
+    """The jitted values and gradients for one static part (cached by its repr: a spec's
+    ``static`` parameters may be lists or dicts)."""
+    key = (name, repr(static))
+    if key not in _GRAD_FNS:
+        spec = A.SPECS[name]
 
-    def value(diff: dict[str, Any], other: dict[str, Any], t: Any) -> Any:
-        fixed = {k: (list(v) if isinstance(v, tuple) else v) for k, v in static}
-        return spec.build(**diff, **other, **fixed)(t)
+        def value(diff: dict[str, Any], other: dict[str, Any], t: Any) -> Any:
+            fixed = {
+                k: (list(v) if isinstance(v, tuple) and k not in spec.static else v)
+                for k, v in static
+            }
+            return spec.build(**diff, **other, **fixed)(t)
 
-    return jax.jit(jax.vmap(jax.value_and_grad(value), in_axes=(None, None, 0)))
+        _GRAD_FNS[key] = jax.jit(jax.vmap(jax.value_and_grad(value), in_axes=(None, None, 0)))
+    return _GRAD_FNS[key]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -276,7 +290,7 @@ def test_gradients(name: str, data: st.DataObject) -> None:
     spec = A.SPECS[name]
     kw = data.draw(spec.strategy(), label="kwargs")
     t = steps_for(spec, kw, [])
-    diff, other, static = split(kw)
+    diff, other, static = split(spec, kw)
     if not diff:
         return
     where = f"{spec.name}: jax.grad over {sorted(diff)}\n  kwargs: {A.public(kw)!r}"

@@ -83,8 +83,9 @@ def _cumulative(init_value: Any, scales: Any) -> list[Any]:
 def _scaled(fn: str, init_value: Any, pairs: Any) -> Any:
     """The pairs, with every cumulative value checked (concrete ones) at construction."""
     if pairs is not None and not check.is_traced(init_value):
-        for v in _cumulative(init_value, pairs[1]):
-            check.derived(fn, "init_value * scales", v)
+        for b, v in zip(pairs[0], _cumulative(init_value, pairs[1])[1:], strict=True):
+            what = f"init_value times the boundaries_and_scales scales up to step {b}"
+            check.derived(fn, what, v)
     return pairs
 
 
@@ -118,10 +119,10 @@ def piecewise_constant_schedule(
         >>> optax.piecewise_constant_schedule(1.0, {100: 0.5})
         compat.optax.piecewise_constant_schedule(1.0, boundaries_and_scales=[[100], [0.5]])
     """
-    fn = _P + "piecewise_constant_schedule"
+    fn = "piecewise_constant_schedule"
     init_value = check.real(fn, "init_value", init_value)
     return Schedule(
-        fn,
+        _P + fn,
         {
             "init_value": init_value,
             "boundaries_and_scales": _scaled(fn, init_value, _pairs(fn, boundaries_and_scales)),
@@ -195,10 +196,19 @@ def piecewise_interpolate_schedule(
         >>> s([0, 2, 4, 6, 8, 10]).tolist()
         [1.0, 0.75, 0.5, 0.375, 0.25, 0.25]
     """
-    fn = _P + "piecewise_interpolate_schedule"
+    return _interpolated(
+        "piecewise_interpolate_schedule", interpolate_type, init_value, boundaries_and_scales
+    )
+
+
+def _interpolated(
+    fn: str, interpolate_type: Any, init_value: Any, boundaries_and_scales: Any
+) -> Schedule:
+    """A ``piecewise_interpolate_schedule``, its arguments checked with messages of ``fn``
+    (the one-cycle schedules build one)."""
     init_value = check.real(fn, "init_value", init_value)
     return Schedule(
-        fn,
+        _P + "piecewise_interpolate_schedule",
         {
             "interpolate_type": check.option(
                 fn, "interpolate_type", interpolate_type, _INTERPOLATE
@@ -231,7 +241,18 @@ def _factors(fn: str, peak_value: Any, div_factor: Any, final_div_factor: Any) -
     final_div_factor = check.positive(fn, "final_div_factor", final_div_factor)
     if not any(map(check.is_traced, (peak_value, div_factor, final_div_factor))):
         check.derived(fn, "peak_value / div_factor", peak_value / div_factor)
+        low = peak_value / (div_factor * final_div_factor)
+        check.derived(fn, "peak_value / (div_factor * final_div_factor)", low)
     return peak_value, div_factor, final_div_factor
+
+
+def _scale(fn: str, what: str, x: Any) -> Any:
+    """A scale a one-cycle schedule derives from its factors: past LARGEST refused (with
+    ``fn``'s message), a nonzero one below SMALLEST made 0 (``piecewise_*`` refuses it;
+    every value it leads to is below 2**-92 of the value before it, inside the contract's
+    absolute tolerance of 1e-10 of the largest value)."""
+    check.derived(fn, what, x)
+    return _flush(x)
 
 
 def _pct(fn: str, name: str, x: Any) -> Any:
@@ -275,7 +296,7 @@ def cosine_onecycle_schedule(
         Smith & Topin, "Super-Convergence: Very Fast Training of Neural Networks Using
         Large Learning Rates", 2017. https://arxiv.org/abs/1708.07120
     """
-    fn = _P + "cosine_onecycle_schedule"
+    fn = "cosine_onecycle_schedule"
     transition_steps = _onecycle_steps(fn, transition_steps)
     pct_start = _pct(fn, "pct_start", pct_start)
     peak_value, div_factor, final_div_factor = _factors(
@@ -283,9 +304,11 @@ def cosine_onecycle_schedule(
     )
     scales = {
         int(pct_start * transition_steps): div_factor,
-        int(transition_steps): 1.0 / (div_factor * final_div_factor),
+        int(transition_steps): _scale(
+            fn, "1 / (div_factor * final_div_factor)", 1.0 / (div_factor * final_div_factor)
+        ),
     }
-    return piecewise_interpolate_schedule("cosine", peak_value / div_factor, scales)
+    return _interpolated(fn, "cosine", peak_value / div_factor, scales)
 
 
 def linear_onecycle_schedule(
@@ -327,7 +350,7 @@ def linear_onecycle_schedule(
         Smith & Topin, "Super-Convergence: Very Fast Training of Neural Networks Using
         Large Learning Rates", 2017. https://arxiv.org/abs/1708.07120
     """
-    fn = _P + "linear_onecycle_schedule"
+    fn = "linear_onecycle_schedule"
     transition_steps = _onecycle_steps(fn, transition_steps)
     pct_start = _pct(fn, "pct_start", pct_start)
     pct_final = _pct(fn, "pct_final", pct_final)
@@ -336,7 +359,7 @@ def linear_onecycle_schedule(
     )
     scales = {
         int(pct_start * transition_steps): div_factor,
-        int(pct_final * transition_steps): 1.0 / div_factor,
-        transition_steps: 1.0 / final_div_factor,
+        int(pct_final * transition_steps): _scale(fn, "1 / div_factor", 1.0 / div_factor),
+        transition_steps: _scale(fn, "1 / final_div_factor", 1.0 / final_div_factor),
     }
-    return piecewise_interpolate_schedule("linear", peak_value / div_factor, scales)
+    return _interpolated(fn, "linear", peak_value / div_factor, scales)

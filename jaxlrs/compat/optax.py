@@ -98,15 +98,25 @@ def _delayed(body: Schedule, transition_begin: Any) -> Schedule:
     return body if _zero(transition_begin) else shift(body, transition_begin)
 
 
+def _nonzero(steps: Any) -> tuple[Any, Array | None]:
+    """``(steps, None)`` for a concrete count; for a traced or packed one, ``(safe, zero)``
+    with ``zero = steps == 0`` and ``safe`` the count with 0 replaced by 1, so that the
+    branch a 0 leaves unselected stays finite, with finite gradients."""
+    if isinstance(steps, (int, float)):
+        return steps, None
+    zero = _time.count(steps) == 0
+    return jnp.where(zero, 1, steps), zero
+
+
 def _or_init(time: Time, steps: Any, init_value: Any, body: Any) -> Array:
-    """``body()`` evaluated, or the constant ``init_value`` where ``steps`` is 0 (Optax's
-    convention; checked at run time for a traced or packed count)."""
+    """``body(steps)`` evaluated, or the constant ``init_value`` where ``steps`` is 0
+    (Optax's convention; checked at run time for a traced or packed count, whose body
+    sees a 1 there instead: see :func:`_nonzero`)."""
     if _zero(steps):
         return value(init_value)
-    out = body()._apply(time)
-    if isinstance(steps, (int, float)):
-        return out
-    return jnp.where(_time.count(steps) == 0, value(init_value), out)
+    safe, zero = _nonzero(steps)
+    out = body(safe)._apply(time)
+    return out if zero is None else jnp.where(zero, value(init_value), out)
 
 
 def _steps(fn: str, name: str, x: Any) -> Any:
@@ -129,8 +139,8 @@ def constant_schedule(value: float) -> Schedule:
         >>> optax.constant_schedule(0.5)([0, 100]).tolist()
         [0.5, 0.5]
     """
-    fn = _P + "constant_schedule"
-    return Schedule(fn, {"value": check.real(fn, "value", value)})
+    fn = "constant_schedule"
+    return Schedule(_P + fn, {"value": check.real(fn, "value", value)})
 
 
 def _polynomial_schedule(
@@ -141,10 +151,8 @@ def _polynomial_schedule(
     transition_steps: Any,
     transition_begin: Any,
 ) -> Array:
-    def body() -> Schedule:
-        return _delayed(
-            polynomial(init_value, end_value, transition_steps, power), transition_begin
-        )
+    def body(steps: Any) -> Schedule:
+        return _delayed(polynomial(init_value, end_value, steps, power), transition_begin)
 
     return _or_init(time, transition_steps, init_value, body)
 
@@ -178,9 +186,9 @@ def polynomial_schedule(
         >>> s([0, 5, 10, 15, 99]).tolist()
         [1.0, 1.0, 0.25, 0.0, 0.0]
     """
-    fn = _P + "polynomial_schedule"
+    fn = "polynomial_schedule"
     return Schedule(
-        fn,
+        _P + fn,
         {
             "init_value": check.real(fn, "init_value", init_value),
             "end_value": check.real(fn, "end_value", end_value),
@@ -194,8 +202,8 @@ def polynomial_schedule(
 def _linear_schedule(
     time: Time, init_value: Any, end_value: Any, transition_steps: Any, transition_begin: Any
 ) -> Array:
-    def body() -> Schedule:
-        return _delayed(linear(init_value, end_value, transition_steps), transition_begin)
+    def body(steps: Any) -> Schedule:
+        return _delayed(linear(init_value, end_value, steps), transition_begin)
 
     return _or_init(time, transition_steps, init_value, body)
 
@@ -225,9 +233,9 @@ def linear_schedule(
         >>> s([0, 5, 10, 15, 99]).tolist()
         [1.0, 1.0, 0.5, 0.0, 0.0]
     """
-    fn = _P + "linear_schedule"
+    fn = "linear_schedule"
     return Schedule(
-        fn,
+        _P + fn,
         {
             "init_value": check.real(fn, "init_value", init_value),
             "end_value": check.real(fn, "end_value", end_value),
@@ -274,13 +282,13 @@ def cosine_decay_schedule(
         Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts",
         2017. https://arxiv.org/abs/1608.03983
     """
-    fn = _P + "cosine_decay_schedule"
+    fn = "cosine_decay_schedule"
     init_value = check.real(fn, "init_value", init_value)
     alpha = check.real(fn, "alpha", alpha)
     if not (check.is_traced(init_value) or check.is_traced(alpha)):
         check.derived(fn, "alpha * init_value", alpha * init_value)
     return Schedule(
-        fn,
+        _P + fn,
         {
             "init_value": init_value,
             "decay_steps": check.integer(fn, "decay_steps", decay_steps),
@@ -305,12 +313,17 @@ def _exponential_decay(
     if _zero(decay_rate):
         return value(init_value)
     # A traced rate of 0: evaluate the decay at rate 1 (finite, with finite gradients)
-    # and select init_value.
+    # and select init_value. The stand-in keeps the rate's host correction (the bits
+    # float32 drops from 1.1 are 3e-6 of 1.1**128).
     zero_rate = None if isinstance(decay_rate, (int, float)) else value(decay_rate) == 0
-    rate = decay_rate if zero_rate is None else jnp.where(zero_rate, 1.0, value(decay_rate))
+    rate = (
+        decay_rate
+        if zero_rate is None
+        else _time.keep_correction(jnp.where(zero_rate, 1.0, value(decay_rate)), decay_rate)
+    )
 
-    def body() -> Schedule:
-        decay = exponential(init_value, rate, transition_steps, staircase, end_value)
+    def body(steps: Any) -> Schedule:
+        decay = exponential(init_value, rate, steps, staircase, end_value)
         return _delayed(decay, transition_begin)
 
     out = _or_init(time, transition_steps, init_value, body)
@@ -351,9 +364,9 @@ def exponential_decay(
         >>> s([0, 5, 14, 15, 25]).tolist()
         [1.0, 1.0, 1.0, 0.5, 0.25]
     """
-    fn = _P + "exponential_decay"
+    fn = "exponential_decay"
     return Schedule(
-        fn,
+        _P + fn,
         {
             "init_value": check.real(fn, "init_value", init_value),
             "transition_steps": _steps(fn, "transition_steps", transition_steps),
@@ -391,11 +404,11 @@ def join_schedules(schedules: list[Schedule], boundaries: list[int]) -> Schedule
         >>> s([0, 5, 10, 99]).tolist()
         [0.0, 0.5, 0.5, 0.5]
     """
-    fn = _P + "join_schedules"
+    fn = "join_schedules"
     pieces = check.schedules(fn, "schedules", schedules)
     boundaries = check.integers(fn, "boundaries", boundaries)
     check.length(fn, "boundaries", boundaries, len(pieces) - 1, "one entry fewer than schedules")
-    return Schedule(fn, {"schedules": pieces, "boundaries": boundaries})
+    return Schedule(_P + fn, {"schedules": pieces, "boundaries": boundaries})
 
 
 # -- warmup recipes ------------------------------------------------------------------------
@@ -426,15 +439,18 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
         >>> optax.warmup_constant_schedule(0.0, 1.0, 4)([0, 1, 4, 99]).tolist()
         [0.0, 0.25, 1.0, 1.0]
     """
-    fn = _P + "warmup_constant_schedule"
+    fn = "warmup_constant_schedule"
     return Schedule(
-        fn,
+        _P + fn,
         {
             "init_value": check.real(fn, "init_value", init_value),
             "peak_value": check.real(fn, "peak_value", peak_value),
             "warmup_steps": _steps(fn, "warmup_steps", warmup_steps),
         },
     )
+
+
+_WCD = ("init_value", "peak_value", "warmup_steps", "decay_steps", "end_value", "exponent")
 
 
 def _cosine_end(peak_value: Any, end_value: Any) -> Any:
@@ -458,15 +474,27 @@ def _warmup_cosine_decay_schedule(
     return body if _zero(warmup_steps) else warmup(body, warmup_steps, init_value)
 
 
-def _warmup_and_decay(fn: str, warmup_steps: Any, decay_steps: Any) -> tuple[Any, Any]:
-    w = _steps(fn, "warmup_steps", warmup_steps)
-    d = check.integer(fn, "decay_steps", decay_steps)
+def _wcd_args(fn: str, where: str, *args: Any) -> tuple[Any, ...]:
+    """The six ``warmup_cosine_decay_schedule`` arguments checked, with messages of ``fn``
+    that name each as ``where + name`` (``where`` is ``"cosine_kwargs[2] "`` for a cycle
+    of ``sgdr_schedule``)."""
+    init_value, peak_value, warmup_steps, decay_steps, end_value, exponent = args
+    n = {k: where + k for k in _WCD}
+    w = _steps(fn, n["warmup_steps"], warmup_steps)
+    d = check.integer(fn, n["decay_steps"], decay_steps)
     if not check.is_traced(w) and not check.is_traced(d) and d <= w:
         raise ValueError(
-            f"{fn}(): decay_steps must be larger than warmup_steps (it counts the warmup), "
-            f"got warmup_steps={w!r}, decay_steps={d!r}"
+            f"{fn}(): {n['decay_steps']} must be larger than {n['warmup_steps']} (it counts "
+            f"the warmup), got warmup_steps={w!r}, decay_steps={d!r}"
         )
-    return w, d
+    return (
+        check.real(fn, n["init_value"], init_value),
+        check.real(fn, n["peak_value"], peak_value),
+        w,
+        d,
+        check.real(fn, n["end_value"], end_value),
+        check.positive(fn, n["exponent"], exponent),
+    )
 
 
 @register(expands(_warmup_cosine_decay_schedule), name=_P + "warmup_cosine_decay_schedule")
@@ -500,19 +528,9 @@ def warmup_cosine_decay_schedule(
         >>> [round(v, 6) for v in s([0, 5, 10, 60, 110, 999]).tolist()]
         [0.0, 0.5, 1.0, 0.55, 0.1, 0.1]
     """
-    fn = _P + "warmup_cosine_decay_schedule"
-    w, d = _warmup_and_decay(fn, warmup_steps, decay_steps)
-    return Schedule(
-        fn,
-        {
-            "init_value": check.real(fn, "init_value", init_value),
-            "peak_value": check.real(fn, "peak_value", peak_value),
-            "warmup_steps": w,
-            "decay_steps": d,
-            "end_value": check.real(fn, "end_value", end_value),
-            "exponent": check.positive(fn, "exponent", exponent),
-        },
-    )
+    fn = "warmup_cosine_decay_schedule"
+    args = (init_value, peak_value, warmup_steps, decay_steps, end_value, exponent)
+    return Schedule(_P + fn, dict(zip(_WCD, _wcd_args(fn, "", *args), strict=True)))
 
 
 def _warmup_exponential_decay_schedule(
@@ -539,7 +557,7 @@ def _warmup_exponential_decay_schedule(
     )
     if _zero(warmup_steps):
         return decay
-    ramp = linear(init_value, peak_value, warmup_steps)._apply(time)
+    ramp = linear(init_value, peak_value, _nonzero(warmup_steps)[0])._apply(time)
     return jnp.where(_time.before(time, warmup_steps), ramp, decay)
 
 
@@ -577,9 +595,9 @@ def warmup_exponential_decay_schedule(
         >>> s([0, 2, 4, 14, 24]).tolist()
         [0.0, 0.5, 1.0, 0.5, 0.25]
     """
-    fn = _P + "warmup_exponential_decay_schedule"
+    fn = "warmup_exponential_decay_schedule"
     return Schedule(
-        fn,
+        _P + fn,
         {
             "init_value": check.real(fn, "init_value", init_value),
             "peak_value": check.real(fn, "peak_value", peak_value),
@@ -595,7 +613,6 @@ def warmup_exponential_decay_schedule(
 
 # -- SGDR ----------------------------------------------------------------------------------
 
-_WCD = ("init_value", "peak_value", "warmup_steps", "decay_steps", "end_value", "exponent")
 _WCD_DEFAULTS = {"end_value": 0.0, "exponent": 1.0}
 
 
@@ -611,8 +628,7 @@ def _cycle_args(fn: str, i: int, kwargs: Any) -> tuple[Any, ...]:
     missing = [k for k in _WCD if k not in full]
     if missing:
         raise TypeError(f"{fn}(): {name} is missing the argument {missing[0]!r}")
-    s = warmup_cosine_decay_schedule(*(full[k] for k in _WCD))  # validates, with its messages
-    return tuple(s.args[k] for k in _WCD)
+    return _wcd_args(fn, name + " ", *(full[k] for k in _WCD))
 
 
 def _sgdr_schedule(cosine_kwargs: tuple[Any, ...]) -> Schedule:
@@ -623,9 +639,25 @@ def _sgdr_schedule(cosine_kwargs: tuple[Any, ...]) -> Schedule:
         return pieces[0]
     ends, step = [], 0
     for c in cycles[:-1]:
-        step = step + c[3]
+        step = _total(step, c[3])
         ends.append(step)
     return join(pieces, ends)
+
+
+def _total(a: Any, b: Any) -> Any:
+    """``a + b`` of two step counts where it cannot wrap: Python ints exactly; integer
+    arrays (the packed eager path hands counts in as int32) in the unsigned dtype,
+    saturating at its largest value (a boundary that far is past every step either way);
+    floats otherwise."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    a, b = _time.exact_count(a), _time.exact_count(b)
+    if _time.is_int(a) and _time.is_int(b):
+        u = _time.unsigned()
+        a, b = a.astype(u), b.astype(u)
+        return a + jnp.minimum(b, jnp.asarray(jnp.iinfo(u).max, u) - a)
+    f = _time.float_dtype()
+    return a.astype(f) + b.astype(f)
 
 
 @register(expands(_sgdr_schedule), name=_P + "sgdr_schedule")
@@ -651,7 +683,7 @@ def sgdr_schedule(cosine_kwargs: list[dict[str, Any]]) -> Schedule:
         >>> optax.sgdr_schedule([cycle])
         compat.optax.sgdr_schedule([[0.0], [1.0], [2], [10], [0.0], [1.0]])
     """
-    fn = _P + "sgdr_schedule"
+    fn = "sgdr_schedule"
     allowed = "a list of dicts of warmup_cosine_decay_schedule arguments"
     if isinstance(cosine_kwargs, Mapping):
         check._fail(fn, "cosine_kwargs", allowed, cosine_kwargs, TypeError)
@@ -665,4 +697,4 @@ def sgdr_schedule(cosine_kwargs: list[dict[str, Any]]) -> Schedule:
         items = [dict(zip(_WCD, row, strict=True)) for row in zip(*cols, strict=True)]
     rows = [_cycle_args(fn, i, c) for i, c in enumerate(items)]
     columns = tuple(tuple(r[j] for r in rows) for j in range(len(_WCD)))
-    return Schedule(fn, {"cosine_kwargs": columns})
+    return Schedule(_P + fn, {"cosine_kwargs": columns})
