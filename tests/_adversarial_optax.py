@@ -128,13 +128,14 @@ A.spec(
 
 def cosine_factor(t: np.ndarray, start: float, length: float, exponent: float):
     """(g, 1 - g) with ``g = ((1 + cos(pi u / L)) / 2) ** exponent`` at
-    ``u = clip(t - start, 0, L)``, both weights computed apart."""
+    ``u = clip(t - start, 0, L)``, both from ``log((1 + cos) / 2)`` formed where it is
+    accurate: ``log(sin(pi left / 2)**2)``, or ``log1p(-sin(pi done / 2)**2)`` near the
+    start (``1 - 1e-16`` is 1 in float64, but ``(1 - 1e-16)**1e38`` is 0)."""
     done, left = _ramp(t, start, length)
-    g = A.hcos(left) ** exponent  # (1 + cos(pi done)) / 2 = sin(pi left / 2)**2
-    h = A.hcos(done)  # 1 - (1 + cos(pi done)) / 2
-    with np.errstate(divide="ignore"):
-        rest = h if exponent == 1 else -np.expm1(exponent * np.log1p(-h))
-    return g, rest
+    h, c = A.hcos(done), A.hcos(left)  # 1 - (1 + cos) / 2 and (1 + cos) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_c = np.where(h < 0.5, np.log1p(-np.minimum(h, 0.5)), np.log(c))
+        return np.exp(exponent * log_c), -np.expm1(exponent * log_c)
 
 
 def _cosine_want(kw: dict[str, Any], t: np.ndarray) -> np.ndarray:

@@ -451,3 +451,154 @@ def test_repr_parses_back_and_reads_like_the_call():
 def test_import_jaxlrs_does_not_import_optax():
     code = "import sys, jaxlrs, jaxlrs.compat.optax; assert 'optax' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- regressions (issue 8) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", [1.1, 0.97, 1.0000001])
+def test_exponential_rate_keeps_its_float64_bits_on_the_eager_path(rate):
+    # The eager call packs decay_rate as a traced float32; the stand-in for a zero rate
+    # once dropped the bits float32 loses from it: 1.1**128 was 2.8e-6 off. Float64 formula.
+    T, B, W = 16_777_217, 3_933_862, 1
+    t = np.array([0, B + 5, 2**24 + 1, 10**9, 2**31 - 2, 2**31 - 1], np.int64)
+    u = np.maximum(t - W - B, 0)
+    want = rate ** (u / T)
+    for s in (
+        jo.exponential_decay(1.0, T, rate, B + W),
+        jo.warmup_exponential_decay_schedule(0.0, 1.0, W, T, rate, B),
+    ):
+        got = np.asarray(s(t), np.float64)
+        np.testing.assert_allclose(got[t >= W], want[t >= W], rtol=2e-6)
+        np.testing.assert_allclose(np.asarray(s(t)), np.asarray(s._evaluate(t)), rtol=2e-6)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda x: jo.linear_schedule(1.0, 0.5, x, transition_begin=x),
+        lambda x: jo.polynomial_schedule(1.0, 0.5, 2.0, x, transition_begin=x),
+        lambda x: jo.exponential_decay(1.0, x, 0.5, transition_begin=x),
+        lambda x: jo.exponential_decay(1.0, x, x),  # a zero rate too
+        lambda x: jo.warmup_constant_schedule(0.5, 1.0, x),
+        lambda x: jo.warmup_exponential_decay_schedule(0.5, 1.0, x, x, 0.5, x),
+        lambda x: jo.warmup_exponential_decay_schedule(0.5, 1.0, x, 10, x),
+    ],
+)
+def test_traced_zero_counts_have_finite_gradients(build):
+    # A traced 0 selects init_value; the unselected branch once divided by that 0 (NaN
+    # gradients). The value is Optax's constant convention.
+    steps = jnp.array([0, 1, 5, 100])
+    vals, grads = jax.vmap(jax.value_and_grad(lambda x, t: build(x)(t)), (None, 0))(0.0, steps)
+    assert np.all(np.isfinite(np.asarray(grads))), grads
+    assert np.all(np.isfinite(np.asarray(vals)))
+
+
+def _wcd64(c, u):
+    """Float64 warmup_cosine_decay_schedule (the compat docstring's formula)."""
+    i, p, w, d = c["init_value"], c["peak_value"], c["warmup_steps"], c["decay_steps"]
+    e = c.get("end_value", 0.0)
+    x = np.clip(u - w, 0, d - w)
+    g = np.sin(0.5 * np.pi * (d - w - x) / (d - w)) ** 2
+    return np.where(u < w, i + (p - i) * u / max(w, 1), e + (p - e) * g)
+
+
+@pytest.mark.parametrize("length", [2**30 + 7, 2**31 - 10])
+def test_sgdr_cycle_ends_past_int32(length):
+    # The cycle ends are running sums of decay_steps: on the eager path (int32 leaves) the
+    # sum once wrapped, so a later cycle ran from step 0 (0.5 where the value is 1.0).
+    cycles = [
+        dict(init_value=0.0, peak_value=1.0, warmup_steps=0, decay_steps=length),
+        dict(init_value=0.0, peak_value=1.0, warmup_steps=3, decay_steps=length),
+        dict(init_value=0.0, peak_value=0.5, warmup_steps=0, decay_steps=length),
+    ]
+    s = jo.sgdr_schedule(cycles)
+    t = np.array([0, 5, length - 1, length, length + 2, 2**31 - 2, 2**31 - 1], np.int64)
+    starts = [0, length, 2 * length]
+    want = np.zeros(t.shape)
+    for a, c in zip(starts, cycles, strict=True):
+        want = np.where(t >= a, _wcd64(c, np.maximum(t - a, 0)), want)
+    for got in (s(t), s._evaluate(t), jax.jit(lambda x: s(x))(t)):
+        np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        # every message reads "<fn>(): " with the function the user called
+        (
+            lambda: jo.sgdr_schedule(
+                [dict(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=5)]
+            ),
+            r"^sgdr_schedule\(\): cosine_kwargs\[0\] decay_steps must be larger than "
+            r"cosine_kwargs\[0\] warmup_steps",
+        ),
+        (
+            lambda: jo.sgdr_schedule(
+                [
+                    dict(init_value=0.0, peak_value=1.0, warmup_steps=0, decay_steps=5),
+                    dict(init_value=math.nan, peak_value=1.0, warmup_steps=0, decay_steps=5),
+                ]
+            ),
+            r"^sgdr_schedule\(\): cosine_kwargs\[1\] init_value must be a finite number",
+        ),
+        (
+            lambda: jo.cosine_onecycle_schedule(100, 1e20, div_factor=1e-20, final_div_factor=1.0),
+            r"^cosine_onecycle_schedule\(\): peak_value / div_factor must be at most",
+        ),
+        (
+            lambda: jo.cosine_onecycle_schedule(100, 1.0, div_factor=1e-20, final_div_factor=1e-20),
+            r"^cosine_onecycle_schedule\(\): peak_value / \(div_factor \* final_div_factor\)",
+        ),
+        (
+            # every value in range, but the scale Optax's dict holds is not
+            lambda: jo.cosine_onecycle_schedule(
+                100, 1e-20, div_factor=1e-20, final_div_factor=1e-20
+            ),
+            r"^cosine_onecycle_schedule\(\): 1 / \(div_factor \* final_div_factor\) must be",
+        ),
+        (
+            lambda: jo.piecewise_constant_schedule(1.0, {5: 1e20, 6: 1e20}),
+            r"^piecewise_constant_schedule\(\): init_value times the boundaries_and_scales "
+            r"scales up to step 6 must be at most",
+        ),
+        (
+            lambda: jo.piecewise_interpolate_schedule("cosine", 1e30, {5: 1e10}),
+            r"^piecewise_interpolate_schedule\(\): init_value times the boundaries_and_scales",
+        ),
+    ],
+)
+def test_messages_name_the_function_called(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_onecycle_tiny_scales_evaluate():
+    # 1 / (div_factor * final_div_factor) = 1e-40 is below what piecewise_* accepts: made 0
+    # (the final value, 1e-20 of a peak of 1, is inside 1e-10 of the largest value).
+    s = jo.cosine_onecycle_schedule(100, 1.0, div_factor=1e20, final_div_factor=1e20)
+    t = np.arange(0, 120)
+    m = 30
+    up = 1e-20 + (1.0 - 1e-20) * np.sin(0.5 * np.pi * t / m) ** 2
+    down = 1e-40 + (1.0 - 1e-40) * np.sin(0.5 * np.pi * (100 - t) / (100 - m)) ** 2
+    want = np.where(t < m, up, np.where(t < 100, down, 1e-40))
+    np.testing.assert_allclose(np.asarray(s(t), np.float64), want, rtol=2e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+@pytest.mark.parametrize("bas", [{2**31: 0.0}, {5: 2.0, 2**31 + 3: 0.0}, {2**32 - 1: 0.5}])
+def test_interpolate_boundaries_past_int32(kind, bas):
+    # A knot past 2**31 - 1 once became a float32 length: the ramp before it ended a few
+    # steps early (0 where the value is 1.4e-9). Float64 formula of the docstring.
+    s = jo.piecewise_interpolate_schedule(kind, 1.0, bas)
+    t = np.array([0, 3, 6, 2**24 + 1, 2**31 - 8, 2**31 - 2, 2**31 - 1], np.int64)
+    knots, values = [0, *sorted(bas)], np.cumprod([1.0, *(bas[b] for b in sorted(bas))])
+    want = np.full(t.shape, values[-1])
+    for i in range(len(knots) - 1):
+        a, b = knots[i], knots[i + 1]
+        done, left = (t - a) / (b - a), (b - t) / (b - a)
+        if kind == "cosine":
+            done, left = np.sin(0.5 * np.pi * done) ** 2, np.sin(0.5 * np.pi * left) ** 2
+        want = np.where((a <= t) & (t < b), values[i] * left + values[i + 1] * done, want)
+    for got in (s(t), s._evaluate(t), jax.jit(lambda x: s(x))(t)):
+        np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6, atol=1e-10)

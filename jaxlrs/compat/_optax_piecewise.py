@@ -134,10 +134,15 @@ _INTERPOLATE = ("linear", "cosine")
 
 
 def _gap(a: Any, b: Any) -> Array:
-    """``b - a`` of two step counts, in integers when both are integers of one dtype."""
-    a, b = _time.count(a), _time.count(b)
-    if _time.is_int(a) and _time.is_int(b) and a.dtype == b.dtype:
-        return b - a
+    """``b - a`` of two step counts ``a <= b``, in integers when both are integers (in the
+    unsigned dtype when one is: a boundary past the index maximum, see
+    ``_time.exact_count``; as a float32 2**31 the ramp before it would end early)."""
+    a, b = _time.exact_count(a), _time.exact_count(b)
+    if _time.is_int(a) and _time.is_int(b):
+        if a.dtype == b.dtype:
+            return b - a
+        u = _time.unsigned()
+        return b.astype(u) - a.astype(u)
     f = _time.float_dtype()
     return b.astype(f) - a.astype(f)
 
