@@ -399,6 +399,10 @@ def _onecycle_draw(final: bool):
         top = kw["peak_value"] * max(1.0, 1.0 / kw["div_factor"])
         if top > LARGEST / 4:
             kw["peak_value"] = 1.0
+        # the value at step 0, stored as the init_value of the piecewise schedule: 0 or
+        # at least SMALLEST (the documented range)
+        if 0 < kw["peak_value"] / kw["div_factor"] < 2 * A.SMALLEST:
+            kw["div_factor"] = 1.0
         return kw
 
     return draw
@@ -406,6 +410,9 @@ def _onecycle_draw(final: bool):
 
 def _onecycle_invalid(kw: dict[str, Any]) -> list[tuple[str, Any, tuple[str, ...]]]:
     out = A.divided("peak_value", "div_factor")(kw)
+    v = kw["peak_value"] / (A.SMALLEST / 4)  # the value at step 0 below SMALLEST
+    if kw["peak_value"] > 0 and A.representable(v):
+        out.append(("div_factor", v, ("div_factor",)))
     v = kw["peak_value"] / kw["div_factor"] / (4 * LARGEST)
     if v > 0 and A.representable(v):
         out.append(("final_div_factor", v, ("final_div_factor",)))

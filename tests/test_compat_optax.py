@@ -558,6 +558,10 @@ def test_sgdr_cycle_ends_past_int32(length):
             r"^cosine_onecycle_schedule\(\): 1 / \(div_factor \* final_div_factor\) must be",
         ),
         (
+            lambda: jo.linear_onecycle_schedule(100, 1e-27, div_factor=25.0),
+            r"^linear_onecycle_schedule\(\): peak_value / div_factor must be 0 or at least",
+        ),
+        (
             lambda: jo.piecewise_constant_schedule(1.0, {5: 1e20, 6: 1e20}),
             r"^piecewise_constant_schedule\(\): init_value times the boundaries_and_scales "
             r"scales up to step 6 must be at most",

@@ -245,7 +245,14 @@ def _factors(fn: str, peak_value: Any, div_factor: Any, final_div_factor: Any) -
     div_factor = check.positive(fn, "div_factor", div_factor)
     final_div_factor = check.positive(fn, "final_div_factor", final_div_factor)
     if not any(map(check.is_traced, (peak_value, div_factor, final_div_factor))):
-        check.derived(fn, "peak_value / div_factor", peak_value / div_factor)
+        init = peak_value / div_factor
+        check.derived(fn, "peak_value / div_factor", init)
+        if init != 0 and abs(init) < check.SMALLEST:
+            allowed = (
+                "0 or at least 2**-92 = 2.0194839e-28 in magnitude (the value at step 0, "
+                "which the schedule stores as its init_value)"
+            )
+            check._fail(fn, "peak_value / div_factor", allowed, init)
         low = peak_value / (div_factor * final_div_factor)
         check.derived(fn, "peak_value / (div_factor * final_div_factor)", low)
     return peak_value, div_factor, final_div_factor
