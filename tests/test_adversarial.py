@@ -12,7 +12,9 @@ boundaries), hypothesis draws keyword arguments and the test checks:
   the formula's value is beyond float32; ``test_jit_path``: the same through
   ``jax.jit(lambda t: s(t))(t)``;
 * gradients (``test_gradients``): ``jax.grad`` with respect to every numeric
-  hyperparameter (step counts passed as floats) is finite wherever the value is;
+  hyperparameter (step counts passed as floats; a spec's ``static`` parameters, lists and
+  dicts that place boundaries or counts that must be concrete, are passed as they are) is
+  finite wherever the value is;
 * rejections (``test_rejections``): every value outside a parameter's domain (wrong type,
   NaN, inf, out of its interval, and outside the documented representable range: nonzero
   magnitudes below 2**-92 or above 2**127 - 2**103, step counts above that, period_mult

@@ -24,6 +24,10 @@ Where jaxlrs decides differently (decisions where Optax only logs or misbehaves)
 * Negative ``transition_steps`` or ``transition_begin`` raise ``ValueError`` (Optax
   logs and treats them as 0); so does a negative ``decay_rate`` (Optax gives NaN) or a
   non-positive ``power``/``exponent``.
+* ``cosine_onecycle_schedule`` and ``linear_onecycle_schedule`` refuse a value at step 0,
+  ``peak_value / div_factor``, outside the documented range (nonzero and below 2**-92 or
+  above 1.7e38) and a final value or derived scale past 1.7e38; a derived scale below
+  2**-92 is stored as 0 (every value after it is below 2**-92 of the one before).
 * ``join_schedules`` takes jaxlrs schedules and strictly increasing boundaries (wrap an
   Optax-style function with ``jaxlrs.from_fn``).
 * ``boundaries_and_scales`` may be a dict ``{step: scale}`` (as in Optax) or two lists
