@@ -315,8 +315,15 @@ def _bas_invalid(kw: dict[str, Any]) -> list[tuple[str, Any, tuple[str, ...]]]:
 
 
 def _pc_draw(d: A.Draw) -> dict[str, Any]:
-    init = d(A.VAL)
-    bas, steps, scales = _bas_draw(d, init) if d(st.booleans()) else (None, [], [])
+    kind = d(st.sampled_from(["past", "drawn", "none"]))
+    init = d(A.POS if kind == "past" else A.VAL)
+    if kind == "past":  # hypothesis's simplest draw: a knot past 2**31 - 1
+        b = d(st.sampled_from([2**31, 2**31 + 3, 2**32 - 1]))
+        bas, steps, scales = {b: 0.0}, [b], [0.0]
+    elif kind == "drawn":
+        bas, steps, scales = _bas_draw(d, init)
+    else:
+        bas, steps, scales = None, [], []
     return {"init_value": init, "boundaries_and_scales": bas, "_steps": steps, "_scales": scales}
 
 
@@ -654,6 +661,11 @@ A.spec(
 def _sgdr_draw(d: A.Draw) -> dict[str, Any]:
     n = d(st.integers(1, 4))
     rows = [_wcd_draw(d) for _ in range(n)]
+    if not d(st.booleans()):  # hypothesis's simplest draw: cycles whose ends pass 2**31
+        length = d(st.sampled_from([2**30 + 7, 2**31 - 10, 2**31 - 1]))
+        rows = [_wcd_draw(d) for _ in range(3)]
+        for r in rows:
+            r["decay_steps"], r["warmup_steps"] = length, min(r["warmup_steps"], length - 1)
     for r in rows:  # end_value and exponent are optional
         for k in ("end_value", "exponent"):
             if r[k] == WCD_DEFAULT.get(k) and d(st.booleans()):
