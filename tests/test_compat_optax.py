@@ -562,6 +562,13 @@ def test_sgdr_cycle_ends_past_int32(length):
             r"^linear_onecycle_schedule\(\): peak_value / div_factor must be 0 or at least",
         ),
         (
+            # pct_start == pct_final: Optax's dict keeps 1 / div_factor at step 0, so the
+            # schedule passes through peak_value / div_factor**2 = 1e54
+            lambda: jo.linear_onecycle_schedule(10, 1.0, 0.0, 0.0, div_factor=1e-27),
+            r"^linear_onecycle_schedule\(\): the value at step 0, peak_value / div_factor "
+            r"times the scales",
+        ),
+        (
             lambda: jo.piecewise_constant_schedule(1.0, {5: 1e20, 6: 1e20}),
             r"^piecewise_constant_schedule\(\): init_value times the boundaries_and_scales "
             r"scales up to step 6 must be at most",

@@ -80,12 +80,15 @@ def _cumulative(init_value: Any, scales: Any) -> list[Any]:
     return values
 
 
-def _scaled(fn: str, init_value: Any, pairs: Any) -> Any:
-    """The pairs, with every cumulative value checked (concrete ones) at construction."""
+_SCALED = "init_value times the boundaries_and_scales scales up to step {}"
+
+
+def _scaled(fn: str, init_value: Any, pairs: Any, what: str = _SCALED) -> Any:
+    """The pairs, with every cumulative value checked (concrete ones) at construction;
+    ``what.format(step)`` names the value in the message."""
     if pairs is not None and not check.is_traced(init_value):
         for b, v in zip(pairs[0], _cumulative(init_value, pairs[1])[1:], strict=True):
-            what = f"init_value times the boundaries_and_scales scales up to step {b}"
-            check.derived(fn, what, v)
+            check.derived(fn, what.format(b), v)
     return pairs
 
 
@@ -207,10 +210,14 @@ def piecewise_interpolate_schedule(
 
 
 def _interpolated(
-    fn: str, interpolate_type: Any, init_value: Any, boundaries_and_scales: Any
+    fn: str,
+    interpolate_type: Any,
+    init_value: Any,
+    boundaries_and_scales: Any,
+    what: str = _SCALED,
 ) -> Schedule:
     """A ``piecewise_interpolate_schedule``, its arguments checked with messages of ``fn``
-    (the one-cycle schedules build one)."""
+    (the one-cycle schedules build one; ``what``: see :func:`_scaled`)."""
     init_value = check.real(fn, "init_value", init_value)
     return Schedule(
         _P + "piecewise_interpolate_schedule",
@@ -219,9 +226,19 @@ def _interpolated(
                 fn, "interpolate_type", interpolate_type, _INTERPOLATE
             ),
             "init_value": init_value,
-            "boundaries_and_scales": _scaled(fn, init_value, _pairs(fn, boundaries_and_scales)),
+            "boundaries_and_scales": _scaled(
+                fn, init_value, _pairs(fn, boundaries_and_scales), what
+            ),
         },
     )
+
+
+# the cumulative values of a one-cycle schedule (coinciding steps make them pass through
+# peak_value / div_factor**2, as in Optax)
+_ONECYCLE_VALUE = (
+    "the value at step {}, peak_value / div_factor times the scales made of div_factor "
+    "and final_div_factor up to it,"
+)
 
 
 # -- one-cycle -----------------------------------------------------------------------------
@@ -320,7 +337,7 @@ def cosine_onecycle_schedule(
             fn, "1 / (div_factor * final_div_factor)", 1.0 / (div_factor * final_div_factor)
         ),
     }
-    return _interpolated(fn, "cosine", peak_value / div_factor, scales)
+    return _interpolated(fn, "cosine", peak_value / div_factor, scales, _ONECYCLE_VALUE)
 
 
 def linear_onecycle_schedule(
@@ -374,4 +391,4 @@ def linear_onecycle_schedule(
         int(pct_final * transition_steps): _scale(fn, "1 / div_factor", 1.0 / div_factor),
         transition_steps: _scale(fn, "1 / final_div_factor", 1.0 / final_div_factor),
     }
-    return _interpolated(fn, "linear", peak_value / div_factor, scales)
+    return _interpolated(fn, "linear", peak_value / div_factor, scales, _ONECYCLE_VALUE)
