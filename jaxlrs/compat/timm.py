@@ -69,6 +69,7 @@ from ._timm_factory import PlateauLRScheduler as PlateauLRScheduler
 from ._timm_factory import create_scheduler_v2 as create_scheduler_v2
 from ._timm_steps import MultiStepLRScheduler as MultiStepLRScheduler
 from ._timm_steps import StepLRScheduler as StepLRScheduler
+from ._timm_wsd import WSDLRScheduler as WSDLRScheduler
 
 __all__ = [
     "CosineLRScheduler",
@@ -77,5 +78,6 @@ __all__ = [
     "PolyLRScheduler",
     "StepLRScheduler",
     "TanhLRScheduler",
+    "WSDLRScheduler",
     "create_scheduler_v2",
 ]
