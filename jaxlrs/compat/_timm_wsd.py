@@ -212,9 +212,8 @@ def WSDLRScheduler(
         check._fail(fn, "decay_t", f"in [1, t_initial] (t_initial={t_initial!r})", decay_t)
     stable_fn = check.option(fn, "stable_fn", stable_fn, STABLE_FNS)
     if isinstance(decay_fn, Schedule) or not (isinstance(decay_fn, str) or callable(decay_fn)):
-        check._fail(
-            fn, "decay_fn", f"one of {', '.join(map(repr, DECAY_FNS))} or a function", decay_fn
-        )
+        allowed = f"one of {', '.join(map(repr, DECAY_FNS))} or a function"
+        check._fail(fn, "decay_fn", allowed, decay_fn, TypeError)
     if isinstance(decay_fn, str):
         decay_fn = check.option(fn, "decay_fn", decay_fn, DECAY_FNS)
     rest = c.common(
