@@ -378,6 +378,8 @@ def test_a_decay_function_pickles_and_names_itself():
     s = tm.WSDLRScheduler(0.1, 100, 30, decay_fn=square_decay)
     assert "square_decay" in repr(s)
     assert pickle.loads(pickle.dumps(s)) == s
+    with pytest.raises(ValueError, match=r"schedule.decay_fn is a Python function"):
+        jaxlrs.to_dict(s)
     ts = np.arange(120)
     assert_close(s(ts), peer_values(0.1, ts, t_initial=100, decay_t=30, decay_fn=square_decay), 0.1)
 

@@ -19,7 +19,8 @@ from .. import _check as check
 from .. import _time
 from .._curves import half_cos_pair, pow_pair, safe_sqrt
 from .._schedule import Schedule, register
-from .._time import Time, count, value
+from .._time import Time, value
+from .._warmups import counts
 from . import _timm_common as c
 
 Array = jax.Array
@@ -96,10 +97,12 @@ def _wsd_core(
     stable = jnp.maximum(stable, lo)
     if isinstance(t_initial, int) and isinstance(decay_t, int):
         gap: Any = t_initial - decay_t
-    else:
-        gap = jnp.maximum(count(t_initial) - count(decay_t), 0)
-    local = _time.minus(t_s, gap, decay_t)
-    done, left = _time.ramp(local, decay_t)
+        d: Any = decay_t
+    else:  # one kind of count (unsigned or float beyond the index range)
+        n, d = counts(t_initial, decay_t)
+        gap = jnp.where(n >= d, n - d, jnp.zeros((), n.dtype))
+    local = _time.minus(t_s, gap, d)
+    done, left = _time.ramp(local, d)
     g, rest = _decay_pair(done, left, decay_fn, decay_power, decay_ratio)
     body = jnp.where(done > 0, stable * g + lo * rest, stable)
     return c.warm(time, body, warmup_t, warmup_lr_init, base_lr)
