@@ -571,3 +571,16 @@ def test_timm_refuses_the_same_configurations():
     ):
         with pytest.raises(ValueError):
             peer(0.1, **kw)
+
+
+@pytest.mark.parametrize("shape", ["1-sqrt", "linear", "cosine"])
+def test_the_readmes_native_equivalents(shape):
+    ts = np.arange(0, 200)
+    ours = tm.WSDLRScheduler(0.1, 150, 40, decay_fn=shape, warmup_t=10, lr_min=1e-3)
+    native = jaxlrs.wsd(0.1, 10, 160, 40, shape=shape, end=1e-3)
+    np.testing.assert_allclose(np.asarray(ours(ts)), np.asarray(native(ts)), rtol=2e-6, atol=1e-10)
+    # rsqrt: jaxlrs.inverse_sqrt up to the decay
+    ours = tm.WSDLRScheduler(0.1, 150, 40, stable_fn="rsqrt", stable_timescale=7.0, warmup_t=10)
+    native = jaxlrs.inverse_sqrt(0.1, 10, 7.0)
+    upto = np.arange(0, 121)
+    np.testing.assert_allclose(np.asarray(ours(upto)), np.asarray(native(upto)), rtol=2e-6)
