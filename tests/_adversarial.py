@@ -2360,3 +2360,6 @@ SPECS[_hf("get_cosine_with_min_lr_schedule_with_warmup")].invalid = _min_lr_inva
 
 def public(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if not k.startswith("_")}
+
+
+import _adversarial_timm_wsd  # noqa: E402,F401

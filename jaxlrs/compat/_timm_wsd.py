@@ -40,8 +40,8 @@ def _stable(t_s: Time, stable_fn: str, tau: Any, stable_power: Any) -> Array | N
         return jax.lax.rsqrt(1 + x)
     y = -value(stable_power) * jnp.log1p(x)
     corr = _time._correction(stable_power)
-    if corr is not None:
-        y = y + y * jnp.asarray(corr, y.dtype)
+    if corr is not None:  # (y may be -inf: no inf - inf)
+        y = jnp.where(jnp.isfinite(y), y + y * jnp.asarray(corr, y.dtype), y)
     return jnp.exp(y)
 
 
@@ -65,13 +65,17 @@ def _decay_pair(
         fa, rest = pow_pair(left, done, value(decay_power))
         return rest, fa
     # exp: (r**f - r) / (1 - r) and (1 - r**f) / (1 - r); each numerator from r**f where
-    # that loses nothing, else from expm1 of the small exponent near its own end.
+    # that loses nothing, else from expm1 of the small exponent near its own end. A ratio
+    # that float32 rounds to 1 (above 1 - 2**-25) is the limit r -> 1, the linear decay
+    # (within 3e-8 of the exact curve).
     r = value(decay_ratio)
+    one = r >= 1
+    r = jnp.where(one, 0.5, r)
     lr = jnp.log(r)
     p = jnp.exp(done * lr)
     top = jnp.where(p >= 2 * r, p - r, r * jnp.expm1(-left * lr))
     rest = jnp.where(p >= 0.5, -jnp.expm1(done * lr), 1 - p)
-    return top / (1 - r), rest / (1 - r)
+    return jnp.where(one, left, top / (1 - r)), jnp.where(one, done, rest / (1 - r))
 
 
 def _wsd_core(
@@ -155,10 +159,12 @@ def WSDLRScheduler(
     ``(1 + cos(pi f)) / 2`` as ``sin(pi (1 - f) / 2)**2``), so the last steps of a long
     decay keep float32's relative precision where a float32 ``1 - sqrt(f)`` would not;
     timm computes in float64. The ``power`` stable function carries float32's rounding of
-    its exponent: about ``|stable_power * log(1 + t_s / stable_timescale)| * 1.2e-7``
-    relative on top of the usual 2e-6. A callable ``decay_fn`` is called with ``frac`` as
-    a float array (``frac`` in [0, 1], evaluated at every step) and must be elementwise and
-    traceable by JAX (``jnp`` operations); as with ``compat.torch.LambdaLR`` the repr names
+    its exponent: up to ``stable_power * (1 + log(1 + t_s / stable_timescale)) * 3e-7``
+    relative on top of the usual 2e-6 (``rsqrt`` is exact to float32's rounding). A
+    callable ``decay_fn`` is called with ``frac`` as a float array (``frac`` in [0, 1],
+    evaluated at every step) and must be elementwise and traceable by JAX (``jnp``
+    operations); its own float32 rounding is the value's (timm calls it on a Python
+    float); as with ``compat.torch.LambdaLR`` the repr names
     the function and ``parse`` cannot rebuild it. Natives: ``jaxlrs.wsd`` (constant stable
     phase), ``jaxlrs.rsqrt`` / ``jaxlrs.inverse_sqrt`` (reciprocal square root).
 
@@ -166,7 +172,8 @@ def WSDLRScheduler(
     ``t_initial`` or ``decay_t``; here they are refused (non-negative rates, whole
     lengths, as in the other ``compat.timm`` constructors). timm has no
     ``warmup_prefix`` argument for this class (the warmup is always a prefix), and none
-    is taken here.
+    is taken here. A ``decay_ratio`` above ``1 - 2**-25`` (1 in float32) decays
+    linearly, the limit of ``exp`` as the ratio tends to 1 (within 3e-8 of it).
 
     Args:
         base_lr: the optimizer's learning rate, non-negative.
