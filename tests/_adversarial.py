@@ -2366,3 +2366,4 @@ def public(kw: dict[str, Any]) -> dict[str, Any]:
 
 
 import _adversarial_optax  # noqa: E402,F401
+import _adversarial_timm_wsd  # noqa: E402,F401

@@ -506,6 +506,27 @@ ENTRIES: list[tuple[str, str, Build]] = [
             0.1, [3, 6], 0.1, warmup_t=1, t_in_epochs=False
         ),
     ),
+    (
+        "compat.timm.WSDLRScheduler",
+        "timm_WSDLRScheduler",
+        lambda j: j.compat.timm.WSDLRScheduler(0.1, 20, 6, 1e-4, warmup_t=3, warmup_lr_init=0.01),
+    ),
+    (
+        "compat.timm.WSDLRScheduler",
+        "timm_WSDLRScheduler_rsqrt",
+        lambda j: j.compat.timm.WSDLRScheduler(
+            0.1,
+            20,
+            8,
+            stable_fn="power",
+            stable_timescale=2.5,
+            stable_power=0.7,
+            decay_fn="exp",
+            decay_ratio=0.2,
+            noise_range_t=[2, 15],
+            updates_per_epoch=3,
+        ),
+    ),
 ]
 
 FUNCTION_ENTRIES: list[tuple[str, str, Build]] = [

@@ -367,6 +367,36 @@ TRACED = [
         [3, 10],
         "count",
     ),
+    (
+        "timm-wsd-base",
+        lambda x: tm.WSDLRScheduler(x, 80, 30, 0.01, "rsqrt", warmup_t=5, warmup_lr_init=0.1),
+        [0.5, 2.0],
+        "value",
+    ),
+    (
+        "timm-wsd-decay-t",
+        lambda x: tm.WSDLRScheduler(1.0, 100, x, 0.01, decay_fn="cosine", warmup_t=4),
+        [10, 60],
+        "count",
+    ),
+    (
+        "timm-wsd-timescale",
+        lambda x: tm.WSDLRScheduler(1.0, 100, 40, 1e-3, "power", x, 1.5, "exp", warmup_t=3),
+        [2.0, 20.0],
+        "value",
+    ),
+    (
+        "timm-wsd-decay-ratio",
+        lambda x: tm.WSDLRScheduler(1.0, 100, 60, 0.01, decay_fn="exp", decay_ratio=x),
+        [0.05, 0.5],
+        "value",
+    ),
+    (
+        "timm-wsd-warmup",
+        lambda x: tm.WSDLRScheduler(1.0, 100, 50, stable_fn="rsqrt", warmup_t=x),
+        [3, 20],
+        "count",
+    ),
 ]
 
 

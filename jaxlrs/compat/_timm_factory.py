@@ -12,6 +12,7 @@ from .._primitives import constant
 from .._schedule import Schedule
 from ._timm_cycles import CosineLRScheduler, PolyLRScheduler, TanhLRScheduler
 from ._timm_steps import MultiStepLRScheduler, StepLRScheduler
+from ._timm_wsd import WSDLRScheduler
 
 _P = "compat.timm."
 
@@ -162,7 +163,18 @@ def PlateauLRScheduler(
 
 # -- create_scheduler_v2 -------------------------------------------------------------------
 
-SCHEDULES = ("cosine", "tanh", "step", "multistep", "plateau", "poly", "constant", "none")
+SCHEDULES = (
+    "cosine",
+    "tanh",
+    "step",
+    "multistep",
+    "plateau",
+    "poly",
+    "wsd",
+    "rsqrt",
+    "constant",
+    "none",
+)
 
 
 def create_scheduler_v2(
@@ -186,6 +198,8 @@ def create_scheduler_v2(
     cycle_decay: float = 0.1,
     cycle_limit: int = 1,
     k_decay: float = 1.0,
+    decay_fn: Any = None,
+    stable_timescale: float | None = None,
     plateau_mode: str = "max",
     step_on_epochs: bool = True,
     updates_per_epoch: int = 0,
@@ -201,7 +215,13 @@ def create_scheduler_v2(
     ``constant`` (``StepLRScheduler(base_lr, 1, 1.0)``: warmup, then ``base_lr``), ``none``
     (``jaxlrs.constant(base_lr)``: timm leaves the optimizer's rate alone) and
     ``plateau`` (a :func:`PlateauLRScheduler` controller; timm requires
-    ``step_on_epochs``). ``noise`` is timm's fraction(s) of ``t_initial``:
+    ``step_on_epochs``), ``wsd`` and ``rsqrt`` (a :func:`WSDLRScheduler`: constant stable
+    phase and ``decay_fn`` ``1-sqrt``, or ``rsqrt`` stable phase with ``stable_timescale``
+    and ``decay_fn`` ``linear``, by default; its stable and decay phases fill
+    ``num_epochs`` less the warmup, or all of ``num_epochs`` with ``warmup_prefix``; the
+    decay lasts ``decay_epochs``, a value in (0, 1) being that fraction of the stable and
+    decay length, 0.2 when None, rounded to whole epochs or updates by Python's
+    ``round``). ``noise`` is timm's fraction(s) of ``t_initial``:
     ``noise_range_t = noise * t_initial`` (a list of one is a single start).
 
     Lengths are in epochs. With ``step_on_epochs=False`` timm multiplies them by
@@ -209,15 +229,16 @@ def create_scheduler_v2(
     update count. With ``step_on_epochs=True`` timm steps once per epoch (and ignores
     ``updates_per_epoch``); here a positive ``updates_per_epoch`` makes the jaxlrs step
     the update count all the same (``t = k // updates_per_epoch``), and 0 (timm's default)
-    makes it the epoch. timm's ``wsd`` and ``rsqrt`` (timm 1.0.31) are not built here:
-    they raise ``ValueError`` naming ``jaxlrs.wsd`` and ``jaxlrs.inverse_sqrt``.
+    makes it the epoch.
 
     Args:
         base_lr: the optimizer's learning rate, non-negative.
         sched: one of ``cosine``, ``tanh``, ``step``, ``multistep``, ``plateau``, ``poly``,
-            ``constant``, ``none``.
+            ``wsd``, ``rsqrt``, ``constant``, ``none``.
         num_epochs: epochs of the first cycle (``t_initial``), a positive integer.
-        decay_epochs: ``step``'s interval in epochs (None: 90).
+        decay_epochs: ``step``'s interval in epochs (None: 90); ``wsd`` and ``rsqrt``'s
+            decay length in epochs, or a fraction in (0, 1) of the stable and decay length
+            (None: 0.2).
         decay_milestones: ``multistep``'s milestones in epochs.
         cooldown_epochs: epochs added to the returned ``num_epochs`` (the cycle schedulers
             hold ``min_lr`` there).
@@ -235,6 +256,9 @@ def create_scheduler_v2(
         cycle_decay: factor on each cycle's peak.
         cycle_limit: number of cycles.
         k_decay: ``cosine`` and ``poly``'s k-decay.
+        decay_fn: ``wsd`` and ``rsqrt``'s decay function (None: ``1-sqrt`` for ``wsd``,
+            ``linear`` for ``rsqrt``).
+        stable_timescale: ``rsqrt``'s timescale in epochs (None: ``warmup_epochs``).
         plateau_mode: ``plateau``'s ``"max"`` or ``"min"``.
         step_on_epochs: step per epoch (True) or per update.
         updates_per_epoch: updates per epoch (required, positive, when
@@ -256,8 +280,12 @@ def create_scheduler_v2(
     num_epochs = check.integer(fn, "num_epochs", num_epochs)
     warmup_epochs = check.integer(fn, "warmup_epochs", warmup_epochs, minimum=0)
     cooldown_epochs = check.integer(fn, "cooldown_epochs", cooldown_epochs, minimum=0)
-    if decay_epochs is None:
-        decay_epochs = 90
+    wsd = sched in ("wsd", "rsqrt")
+    if decay_epochs is None:  # timm: the last 20% (wsd, rsqrt), every 90 epochs (step)
+        decay_epochs = 0.2 if wsd else 90
+    if wsd:
+        decay_epochs = check.real(fn, "decay_epochs", decay_epochs)
+    timescale_t = check.optional(check.positive, fn, "stable_timescale", stable_timescale)
     milestones = check.integers(fn, "decay_milestones", decay_milestones, strict=False)
     t_initial, warmup_t, decay_t = num_epochs, warmup_epochs, decay_epochs
     cooldown_t = cooldown_epochs
@@ -270,9 +298,11 @@ def create_scheduler_v2(
                 updates_per_epoch,
             )
         t_initial, warmup_t = t_initial * per_epoch, warmup_t * per_epoch
-        decay_t = check.positive(fn, "decay_epochs", decay_t) * per_epoch
+        decay_t = (decay_t if wsd else check.positive(fn, "decay_epochs", decay_t)) * per_epoch
         milestones = tuple(m * per_epoch for m in milestones)
         cooldown_t = cooldown_t * per_epoch
+        if timescale_t is not None:
+            timescale_t = timescale_t * per_epoch
     warm = dict(warmup_lr_init=warmup_lr, warmup_t=warmup_t, warmup_prefix=warmup_prefix)
     noise_args = dict(
         noise_range_t=_noise_range(fn, noise, t_initial),
@@ -319,6 +349,25 @@ def create_scheduler_v2(
         else:
             schedule = StepLRScheduler(base_lr, 1, 1.0, **warm, **noise_args, **epochs)
         return schedule, num_epochs + (warmup_epochs if warmup_prefix else 0)
+    if wsd:
+        wsd_s = _wsd(
+            fn,
+            sched,
+            base_lr,
+            t_initial,
+            decay_epochs,
+            decay_t,
+            warmup_prefix,
+            min_lr,
+            timescale_t,
+            decay_fn,
+            warmup_t,
+            warmup_lr,
+            noise_args,
+            epochs,
+        )
+        length = wsd_s._args["warmup_t"] + wsd_s._args["t_initial"] + cooldown_t
+        return wsd_s, length if step_on_epochs else length // per_epoch
     common = dict(lr_min=min_lr, **cyc, **warm, **noise_args, **epochs)
     cycles: Schedule
     if sched == "cosine":
@@ -332,13 +381,54 @@ def create_scheduler_v2(
 
 
 def _sched(fn: str, sched: Any) -> str:
-    if sched in ("wsd", "rsqrt"):
-        raise ValueError(
-            f"{fn}(): sched must be one of {', '.join(map(repr, SCHEDULES))} (timm's "
-            f"WSDLRScheduler is not reproduced here: use jaxlrs.wsd, or jaxlrs.inverse_sqrt "
-            f"for rsqrt), got {sched!r}"
-        )
     return check.option(fn, "sched", sched, SCHEDULES)
+
+
+def _wsd(
+    fn: str,
+    sched: str,
+    base_lr: Any,
+    t_initial: int,
+    decay_epochs: Any,
+    decay_t: Any,
+    warmup_prefix: bool,
+    min_lr: Any,
+    timescale_t: Any,
+    decay_fn: Any,
+    warmup_t: int,
+    warmup_lr: Any,
+    noise_args: dict[str, Any],
+    epochs: dict[str, Any],
+) -> Schedule:
+    """timm's ``wsd`` and ``rsqrt``: a ``WSDLRScheduler`` whose stable and decay phases
+    fill ``num_epochs`` (less the warmup unless ``warmup_prefix``), the decay
+    ``decay_epochs`` long or, for a value in (0, 1), that fraction of them, rounded as
+    Python's ``round`` does."""
+    t_sched = t_initial if warmup_prefix else t_initial - warmup_t
+    if 0 < decay_epochs < 1:
+        decay_t = decay_epochs * t_sched
+    decay_t = round(decay_t)
+    if not 0 < decay_t <= t_sched:
+        within = "" if warmup_prefix else " - warmup_epochs"
+        raise ValueError(
+            f"{fn}(): decay_epochs must give 0 < decay <= epochs{within} (the stable + "
+            f"decay length, {t_sched}) with sched={sched!r}, got decay_epochs="
+            f"{decay_epochs!r}: a decay of {decay_t}"
+        )
+    rsqrt = sched == "rsqrt"
+    return WSDLRScheduler(
+        base_lr,
+        t_sched,
+        decay_t,
+        lr_min=min_lr,
+        stable_fn="rsqrt" if rsqrt else "constant",
+        stable_timescale=timescale_t,
+        decay_fn=decay_fn or ("linear" if rsqrt else "1-sqrt"),
+        warmup_t=warmup_t,
+        warmup_lr_init=warmup_lr,
+        **noise_args,
+        **epochs,
+    )
 
 
 def _noise_range(fn: str, noise: Any, t_initial: int) -> Any:

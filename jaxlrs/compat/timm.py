@@ -28,8 +28,9 @@ calls ``step(0)``: update 0 (per epoch: all of epoch 0) uses the rate set at con
 ``warmup_lr_init`` with a warmup, else ``base_lr``, without noise. jaxlrs gives
 ``_get_lr(0)`` (with the noise when ``noise_range_t`` includes 0), which is the same rate
 except for a ``TanhLRScheduler`` without warmup (``(1 - tanh(lb)) / 2`` of ``base_lr``,
-8e-7 relative below it at ``lb=-7``) and a ``MultiStepLRScheduler`` milestone of 1 (timm's
-``_get_lr(0)`` already decays).
+8e-7 relative below it at ``lb=-7``), a ``MultiStepLRScheduler`` milestone of 1 (timm's
+``_get_lr(0)`` already decays) and a ``WSDLRScheduler`` without warmup whose ``lr_min``
+is above ``base_lr`` (timm's ``_get_lr(0)`` is ``lr_min``).
 
 **Noise.** Where timm's ``_is_apply_noise(t)`` holds (``t >= noise_range_t``, or
 ``start <= t < stop`` for a pair), ``lr(t) = _get_lr(t) * (1 + n(t))`` with ``n(t)`` of
@@ -56,6 +57,10 @@ until timm's logarithm fails) is refused; so are a negative or zero ``cycle_deca
 ``updates_per_epoch`` with ``t_in_epochs=False``. Hyperparameters are validated when
 concrete; traced ones (``jit``, ``vmap``, ``grad``) are not checked.
 
+:func:`WSDLRScheduler` (timm 1.0.31's warmup-stable-decay, ``create_scheduler_v2``'s
+``wsd`` and ``rsqrt``) follows the same conventions; it has no ``warmup_prefix`` (timm's
+warmup is always a prefix there).
+
 :func:`PlateauLRScheduler` (and ``create_scheduler_v2("plateau")``) returns a controller,
 as ``jaxlrs.compat.torch.ReduceLROnPlateau`` does, without timm's noise.
 """
@@ -69,6 +74,7 @@ from ._timm_factory import PlateauLRScheduler as PlateauLRScheduler
 from ._timm_factory import create_scheduler_v2 as create_scheduler_v2
 from ._timm_steps import MultiStepLRScheduler as MultiStepLRScheduler
 from ._timm_steps import StepLRScheduler as StepLRScheduler
+from ._timm_wsd import WSDLRScheduler as WSDLRScheduler
 
 __all__ = [
     "CosineLRScheduler",
@@ -77,5 +83,6 @@ __all__ = [
     "PolyLRScheduler",
     "StepLRScheduler",
     "TanhLRScheduler",
+    "WSDLRScheduler",
     "create_scheduler_v2",
 ]
