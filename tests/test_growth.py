@@ -13,6 +13,7 @@ the edges of float32, against exact (mpmath) oracles of the documented formulas.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -224,6 +225,20 @@ def test_warmup_inverse_sqrt_extreme_timescale(warmup, length, timescale, ts):
     _check(s(t), exact, absolute=1e-10)
 
 
+_HF_COSINE_BUILDS = [
+    lambda n, w, d, total: H.get_cosine_schedule_with_warmup(1.0, w, total, n),
+    lambda n, w, d, total: H.get_cosine_with_min_lr_schedule_with_warmup(1.0, w, total, n, 0.25),
+    lambda n, w, d, total: H.get_wsd_schedule(1.0, w, d, total, num_cycles=n),
+]
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _hf_cosine_traced(i, n, warmup, length, total, t):
+    """Build ``i`` of _HF_COSINE_BUILDS with every argument traced (as a schedule's own call
+    passes its hyperparameters), compiled once per build instead of once per example."""
+    return _HF_COSINE_BUILDS[i](n, warmup, length, total)(t)
+
+
 @SETTINGS
 @given(
     num_cycles=st.floats(1.0, 1.7e38),
@@ -234,21 +249,17 @@ def test_warmup_inverse_sqrt_extreme_timescale(warmup, length, timescale, ts):
 def test_hf_cosine_huge_num_cycles(num_cycles, warmup, length, ts):
     """Up to 2**30 cycles a concrete ``num_cycles`` gives a finite value between the floor
     and ``peak``; above, it is refused (the phase is noise in any precision). A traced one
-    (never checked) of any size gives a finite value and a finite gradient."""
+    (never checked; under jit with the other arguments traced too, as a schedule's call
+    passes them) of any size gives a finite value and a finite gradient."""
     total = warmup + length
     t = np.array(ts, np.int32)
-    builds = [
-        lambda n: H.get_cosine_schedule_with_warmup(1.0, warmup, total, n),
-        lambda n: H.get_cosine_with_min_lr_schedule_with_warmup(1.0, warmup, total, n, 0.25),
-        lambda n: H.get_wsd_schedule(1.0, warmup, length, total, num_cycles=n),
-    ]
-    for build in builds:
+    for i, build in enumerate(_HF_COSINE_BUILDS):
         if num_cycles > 2**30:
             with pytest.raises(ValueError, match=r"\(\): num_cycles must be a finite number in"):
-                build(num_cycles)
-            v = np.asarray(jax.jit(lambda n, b=build: b(n)(t))(num_cycles))
+                build(num_cycles, warmup, length, total)
+            v = np.asarray(_hf_cosine_traced(i, num_cycles, warmup, length, total, t))
         else:
-            v = np.asarray(build(num_cycles)(t))
+            v = np.asarray(build(num_cycles, warmup, length, total)(t))
         assert np.isfinite(v).all() and (v >= 0.0).all() and (v <= 1.0 + 1e-6).all(), v
     g = jax.grad(lambda n: H.get_cosine_schedule_with_warmup(1.0, warmup, total, n)(int(t[0])))(
         float(np.float32(num_cycles))
