@@ -299,6 +299,20 @@ def test_hf_step_counts_above_int32(total, warmup, ts):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
 
 
+_LIN = S.linear(1.0, 0.0, 10)
+GROWTH_FNS = [
+    lambda a, f, t: S.exponential(a, f)(t),
+    lambda a, f, t: S.step_decay(a, 7, f)(t),
+    lambda a, f, t: S.multistep(a, [5, 9, 2**30], f)(t),
+    lambda a, f, t: S.cycle(S.scale(_LIN, a), 10, period_mult=2, decay=f, limit=4)(t),
+    lambda a, f, t: S.sgdr(a, 10, decay=f, end=0.125)(t),
+    lambda a, f, t: P.CyclicLR(0.1, a, 4, 6, mode="exp_range", gamma=f)(t),
+    lambda a, f, t: S.cyclic(0.1, a, 10, mode="exp_range", gamma=f, inc_fraction=0.4)(t),
+]
+# Each gradient compiled once (jit; the step an argument) and reused by every example.
+GROWTH_GRADS = [jax.jit(jax.grad(fn, argnums=(0, 1))) for fn in GROWTH_FNS]
+
+
 @settings(max_examples=10, deadline=None, derandomize=True)
 @given(
     factor=st.builds(lambda x: _f32(10.0**x), st.floats(0.01, 30)),
@@ -307,19 +321,9 @@ def test_hf_step_counts_above_int32(total, warmup, ts):
 def test_growth_gradients_never_nan(factor, t):
     """Gradients through every growth, in the factor and in the scale: never NaN where the
     value is finite (inf only where the exact derivative itself passes float32's largest)."""
-    lin = S.linear(1.0, 0.0, 10)
-    fns = [
-        lambda a, f: S.exponential(a, f)(t),
-        lambda a, f: S.step_decay(a, 7, f)(t),
-        lambda a, f: S.multistep(a, [5, 9, 2**30], f)(t),
-        lambda a, f: S.cycle(S.scale(lin, a), 10, period_mult=2, decay=f, limit=4)(t),
-        lambda a, f: S.sgdr(a, 10, decay=f, end=0.125)(t),
-        lambda a, f: P.CyclicLR(0.1, a, 4, 6, mode="exp_range", gamma=f)(t),
-        lambda a, f: S.cyclic(0.1, a, 10, mode="exp_range", gamma=f, inc_fraction=0.4)(t),
-    ]
-    for fn in fns:
+    for fn, grad in zip(GROWTH_FNS, GROWTH_GRADS, strict=True):
         for a in (0.0, 1.0):
-            if not np.isfinite(fn(a, factor)):
+            if not np.isfinite(fn(a, factor, t)):
                 continue
-            grads = jax.grad(fn, argnums=(0, 1))(a, factor)
+            grads = grad(a, factor, t)
             assert not any(np.isnan(np.asarray(x)) for x in grads), (fn, a, grads)
