@@ -95,10 +95,8 @@ def test_bad_input_subprocess_has_no_traceback(tmp_path):
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.startswith("jaxlrs: error: ") and r.stderr.count("\n") == 1
     assert "Traceback" not in r.stderr
-    for args in (["show"], ["show", "cosine(1.0, 10)", "--steps", "abc"]):  # usage errors
-        r = run(*args)
-        assert r.returncode == 1 and r.stdout == "", args
-        assert r.stderr.startswith("jaxlrs: error: ") and r.stderr.count("\n") == 1, r.stderr
+    # Usage errors (BAD's no_expr, steps_text) take the same exit path through main(),
+    # checked in-process above: no second and third subprocess (each a JAX import).
 
 
 # -- --steps ------------------------------------------------------------------------------

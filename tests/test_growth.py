@@ -13,6 +13,7 @@ the edges of float32, against exact (mpmath) oracles of the documented formulas.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -224,6 +225,20 @@ def test_warmup_inverse_sqrt_extreme_timescale(warmup, length, timescale, ts):
     _check(s(t), exact, absolute=1e-10)
 
 
+_HF_COSINE_BUILDS = [
+    lambda n, w, d, total: H.get_cosine_schedule_with_warmup(1.0, w, total, n),
+    lambda n, w, d, total: H.get_cosine_with_min_lr_schedule_with_warmup(1.0, w, total, n, 0.25),
+    lambda n, w, d, total: H.get_wsd_schedule(1.0, w, d, total, num_cycles=n),
+]
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _hf_cosine_traced(i, n, warmup, length, total, t):
+    """Build ``i`` of _HF_COSINE_BUILDS with every argument traced (as a schedule's own call
+    passes its hyperparameters), compiled once per build instead of once per example."""
+    return _HF_COSINE_BUILDS[i](n, warmup, length, total)(t)
+
+
 @SETTINGS
 @given(
     num_cycles=st.floats(1.0, 1.7e38),
@@ -234,21 +249,17 @@ def test_warmup_inverse_sqrt_extreme_timescale(warmup, length, timescale, ts):
 def test_hf_cosine_huge_num_cycles(num_cycles, warmup, length, ts):
     """Up to 2**30 cycles a concrete ``num_cycles`` gives a finite value between the floor
     and ``peak``; above, it is refused (the phase is noise in any precision). A traced one
-    (never checked) of any size gives a finite value and a finite gradient."""
+    (never checked; under jit with the other arguments traced too, as a schedule's call
+    passes them) of any size gives a finite value and a finite gradient."""
     total = warmup + length
     t = np.array(ts, np.int32)
-    builds = [
-        lambda n: H.get_cosine_schedule_with_warmup(1.0, warmup, total, n),
-        lambda n: H.get_cosine_with_min_lr_schedule_with_warmup(1.0, warmup, total, n, 0.25),
-        lambda n: H.get_wsd_schedule(1.0, warmup, length, total, num_cycles=n),
-    ]
-    for build in builds:
+    for i, build in enumerate(_HF_COSINE_BUILDS):
         if num_cycles > 2**30:
             with pytest.raises(ValueError, match=r"\(\): num_cycles must be a finite number in"):
-                build(num_cycles)
-            v = np.asarray(jax.jit(lambda n, b=build: b(n)(t))(num_cycles))
+                build(num_cycles, warmup, length, total)
+            v = np.asarray(_hf_cosine_traced(i, num_cycles, warmup, length, total, t))
         else:
-            v = np.asarray(build(num_cycles)(t))
+            v = np.asarray(build(num_cycles, warmup, length, total)(t))
         assert np.isfinite(v).all() and (v >= 0.0).all() and (v <= 1.0 + 1e-6).all(), v
     g = jax.grad(lambda n: H.get_cosine_schedule_with_warmup(1.0, warmup, total, n)(int(t[0])))(
         float(np.float32(num_cycles))
@@ -288,6 +299,20 @@ def test_hf_step_counts_above_int32(total, warmup, ts):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
 
 
+_LIN = S.linear(1.0, 0.0, 10)
+GROWTH_FNS = [
+    lambda a, f, t: S.exponential(a, f)(t),
+    lambda a, f, t: S.step_decay(a, 7, f)(t),
+    lambda a, f, t: S.multistep(a, [5, 9, 2**30], f)(t),
+    lambda a, f, t: S.cycle(S.scale(_LIN, a), 10, period_mult=2, decay=f, limit=4)(t),
+    lambda a, f, t: S.sgdr(a, 10, decay=f, end=0.125)(t),
+    lambda a, f, t: P.CyclicLR(0.1, a, 4, 6, mode="exp_range", gamma=f)(t),
+    lambda a, f, t: S.cyclic(0.1, a, 10, mode="exp_range", gamma=f, inc_fraction=0.4)(t),
+]
+# Each gradient compiled once (jit; the step an argument) and reused by every example.
+GROWTH_GRADS = [jax.jit(jax.grad(fn, argnums=(0, 1))) for fn in GROWTH_FNS]
+
+
 @settings(max_examples=10, deadline=None, derandomize=True)
 @given(
     factor=st.builds(lambda x: _f32(10.0**x), st.floats(0.01, 30)),
@@ -296,19 +321,9 @@ def test_hf_step_counts_above_int32(total, warmup, ts):
 def test_growth_gradients_never_nan(factor, t):
     """Gradients through every growth, in the factor and in the scale: never NaN where the
     value is finite (inf only where the exact derivative itself passes float32's largest)."""
-    lin = S.linear(1.0, 0.0, 10)
-    fns = [
-        lambda a, f: S.exponential(a, f)(t),
-        lambda a, f: S.step_decay(a, 7, f)(t),
-        lambda a, f: S.multistep(a, [5, 9, 2**30], f)(t),
-        lambda a, f: S.cycle(S.scale(lin, a), 10, period_mult=2, decay=f, limit=4)(t),
-        lambda a, f: S.sgdr(a, 10, decay=f, end=0.125)(t),
-        lambda a, f: P.CyclicLR(0.1, a, 4, 6, mode="exp_range", gamma=f)(t),
-        lambda a, f: S.cyclic(0.1, a, 10, mode="exp_range", gamma=f, inc_fraction=0.4)(t),
-    ]
-    for fn in fns:
+    for fn, grad in zip(GROWTH_FNS, GROWTH_GRADS, strict=True):
         for a in (0.0, 1.0):
-            if not np.isfinite(fn(a, factor)):
+            if not np.isfinite(fn(a, factor, t)):
                 continue
-            grads = jax.grad(fn, argnums=(0, 1))(a, factor)
+            grads = grad(a, factor, t)
             assert not any(np.isnan(np.asarray(x)) for x in grads), (fn, a, grads)

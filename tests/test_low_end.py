@@ -10,6 +10,7 @@ Contract (SPEC 1.5): 2e-6 relative, or 1e-10 of the schedule's largest value.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import _oracles
@@ -50,12 +51,15 @@ powers = st.sampled_from([0.1, 0.5, 1.0, 2.0, 7.5]) | st.floats(0.05, 8.0)
 
 
 def steps_near(*marks: int, last: int = LAST) -> np.ndarray:
-    """Dense steps around each mark, around 2**24 and at 2**31 - 1."""
+    """Dense steps around each mark, around 2**24 and at 2**31 - 1; padded with repeats of
+    ``last`` to 32 or 64 steps, so that every example of a structure reuses one compile
+    (a new step count is a new shape: a fresh compile of the schedule)."""
     s = [0, 1, 2, 3, 2**24 - 1, 2**24, 2**24 + 1, last]
     for m in marks:
         s += [m + d for d in range(-4, 5)]
-    a = np.asarray(sorted({x for x in s if 0 <= x <= last}), np.int64)
-    return a
+    a = sorted({x for x in s if 0 <= x <= last})
+    size = max(32, 1 << (len(a) - 1).bit_length())
+    return np.asarray(a + [a[-1]] * (size - len(a)), np.int64)
 
 
 _CALLS = [0]
@@ -304,32 +308,40 @@ def test_cyclic_dips_and_peaks(v, period, mode, gamma, inc):
 # -- traced hyperparameters -------------------------------------------------------------------
 
 
+_TRACED = [
+    lambda a, b, p, n, shape: jaxlrs.polynomial(a, b, n, power=p),
+    lambda a, b, p, n, shape: jaxlrs.cosine(a, n, end=b, k=p),
+    lambda a, b, p, n, shape: jaxlrs.cosine(a, n, end=b, exponent=p),
+    lambda a, b, p, n, shape: jaxlrs.triangular(a, b, n),
+    lambda a, b, p, n, shape: jaxlrs.lr_range(a, b, n, shape),
+]
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _traced_case(i, shape, a, b, p, n, t):
+    """``_TRACED[i]`` built from traced hyperparameters (the length too) and evaluated at
+    ``t``: one compile per case (and shape), not one per example."""
+    return _TRACED[i](a, b, p, n, shape)(t)
+
+
 @settings(max_examples=15, deadline=None)
 @given(v=pair(), steps=lengths, power=powers, shape=st.sampled_from(SHAPES))
 def test_traced_hyperparameters_keep_the_low_end(v, steps, power, shape):
-    """With every hyperparameter traced (no host corrections, no Python fast paths)."""
+    """With every hyperparameter traced, the length too (no host corrections, no Python
+    fast paths)."""
     a, b = v
     t = steps_near(steps)
     scale = max(abs(a), abs(b))
     cases = [
-        (
-            lambda a, b, p: jaxlrs.polynomial(a, b, steps, power=p),
-            jaxlrs.polynomial(a, b, steps, power),
-        ),
-        (
-            lambda a, b, p: jaxlrs.cosine(a, steps, end=b, k=p),
-            jaxlrs.cosine(a, steps, end=b, k=power),
-        ),
-        (
-            lambda a, b, p: jaxlrs.cosine(a, steps, end=b, exponent=p),
-            jaxlrs.cosine(a, steps, end=b, exponent=power),
-        ),
-        (lambda a, b, p: jaxlrs.triangular(a, b, steps), jaxlrs.triangular(a, b, steps)),
+        (_TRACED[0], jaxlrs.polynomial(a, b, steps, power)),
+        (_TRACED[1], jaxlrs.cosine(a, steps, end=b, k=power)),
+        (_TRACED[2], jaxlrs.cosine(a, steps, end=b, exponent=power)),
+        (_TRACED[3], jaxlrs.triangular(a, b, steps)),
     ]
     if a > 0 and b > 0:
-        cases.append((lambda a, b, p: jaxlrs.lr_range(a, b, steps, shape), None))
-    for build, concrete in cases:
-        got = jax.jit(lambda a, b, p, build=build: build(a, b, p)(t))(a, b, f32(power))
+        cases.append((_TRACED[4], None))
+    for i, (_, concrete) in enumerate(cases):
+        got = _traced_case(i, shape if concrete is None else None, a, b, f32(power), steps, t)
         if concrete is None:
             want = rise(shape, a, b, np.minimum(t, steps) / steps)
         else:

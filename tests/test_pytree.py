@@ -105,13 +105,19 @@ def test_every_oracle_case_keeps_the_contract(name):
     check_contract(CASES[name])
 
 
+# One jitted function each, shared by every example: a schedule passed as an argument
+# retraces only for a new structure (a fresh lambda per example compiled every time).
+_call_jitted = jax.jit(lambda s, t: s(t))
+_identity_jitted = jax.jit(lambda s: s)
+
+
 @settings(max_examples=15, deadline=None)
 @given(schedules())
 def test_generated_schedules_pass_through_jit_as_arguments(s):
     # Leaves of every kind (ints beyond int32 included) reach a jitted function without
     # OverflowError or a dtype-promotion error, and give the eager values.
     steps = jnp.asarray([0, 1, 7, 1_000, 2**31 - 1])
-    got = np.asarray(jax.jit(lambda s, t: s(t))(s, steps), np.float64)
+    got = np.asarray(_call_jitted(s, steps), np.float64)
     want = np.asarray(s(steps), np.float64)
     assert np.isfinite(got).all() == np.isfinite(want).all()
     # At 2**31 - 1 a schedule passed as an argument sees its ints above 2**31 as float32
@@ -173,11 +179,11 @@ def test_big_int_leaves_round_trip_exactly_and_pass_through_jit(big, small):
     assert back.args["schedules"][0].args["steps"] == big
     # jit receives the big ints as (weakly typed) floats: no OverflowError.
     steps = jnp.asarray([0, small, 2**31 - 1])
-    got = jax.jit(lambda s, t: s(t))(s, steps)
+    got = _call_jitted(s, steps)
     np.testing.assert_allclose(
         np.asarray(got), np.asarray(s(steps)), rtol=1e-6, atol=1e-6
     )  # the ints arrive as float32 (README)
-    out = jax.jit(lambda s: s)(s)  # a schedule returned from jit holds arrays
+    out = _identity_jitted(s)  # a schedule returned from jit holds arrays
     assert isinstance(out, jaxlrs.Schedule) and jax.tree.structure(out) == treedef
 
 
