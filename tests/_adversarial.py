@@ -276,6 +276,13 @@ class Spec:
     (ChainedScheduler's product from logarithms where a factor passes float32's range; a
     sum or difference of schedules, each operand to the contract)."""
     bounds_only: bool = False  # noise: check bounds, not values
+    band: Callable[[dict[str, Any], np.ndarray], np.ndarray] | None = None
+    """With ``bounds_only``: the noise's relative half-width at each step (the value lies
+    within ``want * (1 -+ band)``); None: ``jaxlrs.noise``'s ``pct`` inside
+    ``[start, stop)``."""
+    fixed: tuple[str, ...] = ()
+    """Parameters the gradient test passes as they are, never traced (a static length, an
+    integer seed)."""
     invalid: Callable[[dict[str, Any]], list[tuple[str, Any, tuple[str, ...]]]] | None = None
     """Out-of-domain combinations for the rejection test, from a valid ``kw``:
     ``(param, value, names)``: ``kw[param] = value`` must be refused with a message naming
@@ -2360,3 +2367,6 @@ SPECS[_hf("get_cosine_with_min_lr_schedule_with_warmup")].invalid = _min_lr_inva
 
 def public(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if not k.startswith("_")}
+
+
+import _adversarial_peers  # noqa: E402,F401
