@@ -254,6 +254,27 @@ def test_large_steps_against_the_float64_oracle(name, kw):
     assert_close(ours, expect, 1.0, atol=atol)
 
 
+@pytest.mark.parametrize("name", ["CosineLRScheduler", "PolyLRScheduler", "TanhLRScheduler"])
+@pytest.mark.parametrize("mul", [1.0, 2.0])
+def test_a_whole_float_cycle_mul_is_exact_past_2_24_on_the_eager_path(name, mul):
+    """A whole ``cycle_mul`` given as a float (timm's default 1.0) is stored as an int:
+    the eager path (hyperparameters traced) then takes the exact integer cycles. As a
+    float leaf it located them in float32, which cannot hold the position inside a cycle
+    past 2**24: one step before the end of a 10**8-step cycle that rises to a floor above
+    ``base_lr``, PolyLRScheduler gave lr_min (1.0) where timm gives 0.9945."""
+    n = 10**8
+    kw = dict(t_initial=n, lr_min=1.0, cycle_mul=mul, cycle_limit=3)
+    if name == "PolyLRScheduler":
+        kw.update(power=0.3, k_decay=3.0)
+    ts = np.array([n - 3, n - 1, 3 * n - 1, 2**31 - 2], np.int64)
+    ts = ts[ts < (3 * n if mul == 1 else 7 * n)]
+    s = getattr(tm, name)(1e-3, **kw)
+    assert s.args["cycle_mul"] == int(mul) and isinstance(s.args["cycle_mul"], int)
+    expect = peer_values(name, 1e-3, ts, **kw)
+    assert_close(s(ts.astype(np.int32)), expect, 1.0)
+    assert_close(jax.jit(lambda t: s(t))(ts.astype(np.int32)), expect, 1.0)
+
+
 def test_large_update_counts_per_epoch():
     s = tm.StepLRScheduler(1.0, 3, 0.5, updates_per_epoch=1_000_003)
     k = np.array([0, 1_000_002, 1_000_003, 2**31 - 1])

@@ -262,10 +262,18 @@ def common(
 def cycle_args(
     fn: str, t_initial: Any, lr_min: Any, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any
 ) -> dict[str, Any]:
+    """The cycle arguments, checked. A whole ``cycle_mul`` given as a float (timm's default
+    ``1.0``) is stored as an int, as ``jaxlrs.sgdr`` stores its ``period_mult``: the
+    schedule's leaves arrive traced on the eager path, where only an integer leaf takes
+    the exact integer cycles (a float one locates them in float32, which cannot hold the
+    position inside a cycle past 2**24 steps)."""
+    cycle_mul = check.period_mult(fn, "cycle_mul", cycle_mul)
+    if isinstance(cycle_mul, float) and cycle_mul.is_integer():
+        cycle_mul = int(cycle_mul)
     return {
         "t_initial": check.integer(fn, "t_initial", t_initial),
         "lr_min": lr(fn, "lr_min", lr_min),
-        "cycle_mul": check.period_mult(fn, "cycle_mul", cycle_mul),
+        "cycle_mul": cycle_mul,
         "cycle_decay": check.positive(fn, "cycle_decay", cycle_decay),
         "cycle_limit": check.integer(fn, "cycle_limit", cycle_limit, minimum=0),
     }
