@@ -14,7 +14,6 @@ a value.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import _adversarial as A
@@ -440,9 +439,9 @@ def _mult_want(kw, t):
 
 
 def _mult_tol(kw, t):
-    """The documented rounding: ``log2(horizon) * 6e-8`` relative for the product (the
-    factors here are exact in float32, so no per-factor drift)."""
-    return (math.log2(kw["horizon"]) + 1) * 6e-8 * np.abs(_mult_want(kw, t))
+    """The documented rounding of the double-float product, ``horizon * 2**-45`` relative
+    (the factors here are exact in float32, so no per-factor drift)."""
+    return kw["horizon"] * 2.0**-45 * np.abs(_mult_want(kw, t))
 
 
 spec(
