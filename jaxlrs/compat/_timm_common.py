@@ -3,7 +3,7 @@ step to timm's ``t``, the linear warmup, the cycles of the cosine, tanh and poly
 schedulers, the noise, and the validation of their common arguments. Public as
 ``jaxlrs.compat.timm.*``: see that module for the conventions.
 
-The cycles reuse ``jaxlrs._cycles.locate`` (exact cycle index and position), not ``sgdr`` or
+The cycles reuse ``jaxlrs._cycles.locate_rest`` (exact cycle index and position), not ``sgdr`` or
 ``cycle``: timm decays the peak, ``lr_min + (base_lr * d**i - lr_min) * c``, where ``sgdr``
 decays the height above its floor and ``cycle`` scales the floor too. The noise reuses
 ``jaxlrs.noise``'s key and fold (``_noise._base_key``, ``_noise._fold``) and draw, scaled
@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _check as check
 from .. import _time
-from .._cycles import locate
+from .._cycles import locate_rest
 from .._noise import _base_key, _fold
 from .._primitives import times_power
 from .._schedule import Schedule
@@ -83,12 +83,16 @@ def cycles(
     ``t_initial * cycle_mul**i`` runs ``curve(done, left, lr_max, lr_min)`` with
     ``done = t_curr / t_i``, ``left = 1 - done`` and ``lr_max = base_lr * cycle_decay**i``;
     from cycle ``cycle_limit`` on, ``lr_min``. The cycle index and position come from
-    :func:`jaxlrs._cycles.locate` (exact integers for an integer ``cycle_mul``)."""
+    :func:`jaxlrs._cycles.locate_rest` (exact integers for an integer ``cycle_mul``; for a
+    float one, ``left`` from the double-float remainder of the cycle, which a float32
+    position near the cycle's end has lost: ``(1 - r)**0.5`` needs it)."""
     if isinstance(cycle_mul, float) and cycle_mul.is_integer():
         cycle_mul = int(cycle_mul)
     period = count(t_initial)
-    i, local, ok, rough = locate(time, period, cycle_mul)
+    i, local, ok, rough, rest = locate_rest(time, period, cycle_mul)
     done, left = _time.ramp(local, period)
+    if rest is not None:  # a float cycle_mul: the remainder to float precision
+        left = rest / period.astype(rest.dtype)
     if ok is not None and rough is not None:
         r_done, r_left = _time.ramp(rough, period)
         done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)
