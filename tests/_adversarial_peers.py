@@ -456,7 +456,7 @@ spec(
     lambda d: {
         "base_lr": d(VAL),
         "lr_lambda": EXACT_FACTORS[d(st.sampled_from(sorted(EXACT_FACTORS)))],
-        "horizon": d(st.one_of(st.integers(1, 10), st.integers(10, 10**5), st.just(2**24))),
+        "horizon": d(st.one_of(st.integers(1, 10), st.integers(10, 10**5), st.just(2**22))),
     }
 )
 
