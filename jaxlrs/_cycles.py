@@ -86,6 +86,11 @@ def _cycle_int(time: Time, period: Array, mult: Any) -> tuple[Array, Array, Arra
 
 
 def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Time]:
+    i, local, _ = _cycle_float_rest(time, period, period_mult)
+    return i, local
+
+
+def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Array, Time, Array]:
     """Cycle index and local time for a float ``period_mult`` (or period, or step).
 
     Cycle ``i`` starts at ``S_i = period * G(i)``, ``G(i) = 1 + m + ... + m**(i-1)``. A
@@ -95,7 +100,12 @@ def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Ti
     step with the starts of the estimated cycle and of the next one corrects the estimate
     by one either way. The position ``t - S_i`` is then accurate to a small fraction of a
     step at any step (a float32 formula is thousands of steps off near 2**31). Gradients
-    flow through the plain float formula (same value, finite for every input)."""
+    flow through the plain float formula (same value, finite for every input).
+
+    Also returns the rest of the cycle ``period - local`` (on the same scale), formed
+    from the double-float length and position: near the cycle's end a float32 ``local``
+    has lost the remainder (one step before the end of a cycle of ``1.0001`` steps,
+    ``period - local`` is 1e-4 with 6e-8 of absolute error)."""
     f = float_dtype()
     sg = jax.lax.stop_gradient
     bits = 31 if index_dtype().itemsize == 4 else 63
@@ -152,6 +162,8 @@ def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Ti
     )
     u = _time.df_add(t_df, _time.df_neg(start))
     exact = jnp.clip((u.hi + u.lo) / stretch.hi, 0, sg(p))
+    rem = _time.df_add(_time.df_mul(p_df, stretch), _time.df_neg(u))
+    exact_rest = jnp.clip((rem.hi + rem.lo) / stretch.hi, 0, sg(p))
     # -- the differentiable float formula at the same i (finite for every input) --
     fi = sg(i).astype(f)
     safe_m = jnp.where(one, 2.0, m)
@@ -159,7 +171,27 @@ def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Ti
     scale = safe_m**safe_i
     geo = (scale - 1) / (safe_m - 1)
     approx = jnp.where(one, t - fi * p, (t - p * geo) / scale)
-    return i, Time(jnp.clip(approx + sg(exact - approx), 0, p))
+    local = jnp.clip(approx + sg(exact - approx), 0, p)
+    rest = jnp.clip((p - approx) + sg(exact_rest - (p - approx)), 0, p)
+    return i, Time(local), rest
+
+
+def locate_rest(
+    time: Time, period: Array, period_mult: Any
+) -> tuple[Array, Time, Array | None, Time | None, Array | None]:
+    """:func:`locate` and, where the local time is a float one located from a float
+    ``period_mult``, the rest of the cycle ``period - local`` to float precision (for a
+    curve whose value near the cycle's end depends on the remainder, ``left**power`` with
+    ``power < 1``); None where ``local`` is exact (then ``ramp`` forms both)."""
+    f = float_dtype()
+    if not (
+        time.exact
+        and _time.is_int(period)
+        and (isinstance(period_mult, int) or _time.is_int(period_mult))
+    ):
+        i, local, rest = _cycle_float_rest(time, period, period_mult)
+        return i, local, None, None, rest.astype(f)
+    return (*locate(time, period, period_mult), None)
 
 
 def locate(

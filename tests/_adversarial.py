@@ -276,13 +276,17 @@ class Spec:
     (ChainedScheduler's product from logarithms where a factor passes float32's range; a
     sum or difference of schedules, each operand to the contract)."""
     bounds_only: bool = False  # noise: check bounds, not values
+    band: Callable[[dict[str, Any], np.ndarray], np.ndarray] | None = None
+    """With ``bounds_only``: the noise's relative half-width at each step (the value lies
+    within ``want * (1 -+ band)``); None: ``jaxlrs.noise``'s ``pct`` inside
+    ``[start, stop)``."""
     invalid: Callable[[dict[str, Any]], list[tuple[str, Any, tuple[str, ...]]]] | None = None
     """Out-of-domain combinations for the rejection test, from a valid ``kw``:
     ``(param, value, names)``: ``kw[param] = value`` must be refused with a message naming
     one of ``names`` (a derived value ``peak / div_factor``, an exponential ramp's ends)."""
     static: frozenset[str] = frozenset()
     """Parameters the gradient test passes as they are, never traced: lists and dicts
-    that place boundaries, counts that must be concrete."""
+    that place boundaries, counts that must be concrete, an integer seed."""
 
     @property
     def fn(self) -> str:
@@ -2366,4 +2370,5 @@ def public(kw: dict[str, Any]) -> dict[str, Any]:
 
 
 import _adversarial_optax  # noqa: E402,F401
+import _adversarial_peers  # noqa: E402,F401
 import _adversarial_timm_wsd  # noqa: E402,F401

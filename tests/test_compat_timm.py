@@ -254,6 +254,55 @@ def test_large_steps_against_the_float64_oracle(name, kw):
     assert_close(ours, expect, 1.0, atol=atol)
 
 
+@pytest.mark.parametrize("name", ["CosineLRScheduler", "PolyLRScheduler", "TanhLRScheduler"])
+@pytest.mark.parametrize("mul", [1.0, 2.0])
+def test_a_whole_float_cycle_mul_is_exact_past_2_24_on_the_eager_path(name, mul):
+    """A whole ``cycle_mul`` given as a float (timm's default 1.0) is stored as an int:
+    the eager path (hyperparameters traced) then takes the exact integer cycles. As a
+    float leaf it located them in float32, which cannot hold the position inside a cycle
+    past 2**24: one step before the end of a 10**8-step cycle that rises to a floor above
+    ``base_lr``, PolyLRScheduler gave lr_min (1.0) where timm gives 0.9945."""
+    n = 10**8
+    kw = dict(t_initial=n, lr_min=1.0, cycle_mul=mul, cycle_limit=3)
+    if name == "PolyLRScheduler":
+        kw.update(power=0.3, k_decay=3.0)
+    ts = np.array([n - 3, n - 1, 3 * n - 1, 2**31 - 2], np.int64)
+    ts = ts[ts < (3 * n if mul == 1 else 7 * n)]
+    s = getattr(tm, name)(1e-3, **kw)
+    assert s.args["cycle_mul"] == int(mul) and isinstance(s.args["cycle_mul"], int)
+    expect = peer_values(name, 1e-3, ts, **kw)
+    assert_close(s(ts.astype(np.int32)), expect, 1.0)
+    assert_close(jax.jit(lambda t: s(t))(ts.astype(np.int32)), expect, 1.0)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(t_initial=1, cycle_mul=1.0001, cycle_limit=2, power=0.5),
+        dict(t_initial=1000, cycle_mul=1.5, cycle_limit=10**6, power=0.3),
+        dict(t_initial=7, cycle_mul=1.0001, cycle_limit=10**6, power=0.1, k_decay=2.0),
+    ],
+)
+def test_a_float_cycle_mul_keeps_the_end_of_each_cycle(kw):
+    """For a float ``cycle_mul`` the remainder of the cycle (``1 - r``) comes from the
+    double-float cycle length and position, not from ``1 - local / t_initial`` with a
+    float32 ``local``, which near the end has lost it: ``(1 - r)**power`` with
+    ``power < 1`` was 1.3e-4 relative (1.3e-6 of ``base_lr``) off timm one step before
+    the end of a 1.0001-step cycle. Against timm's ``_get_lr`` at the last steps of the
+    first cycles (contract: 1e-6 of ``base_lr`` absolute for a float ``cycle_mul``)."""
+    ti, m = kw["t_initial"], kw["cycle_mul"]
+    ends, start, length = [], Fraction(0), Fraction(ti)
+    for _ in range(6):
+        start, length = start + length, length * Fraction(m)
+        ends.append(math.ceil(start))
+    ts = sorted({e + d for e in ends for d in (-2, -1, 0, 1) if e + d >= 0})
+    ts = [t for t in ts if not timm_misplaces(t, **kw)]
+    s = tm.PolyLRScheduler(1.0, **kw)
+    expect = peer_values("PolyLRScheduler", 1.0, ts, **kw)
+    for got in (s(np.array(ts, np.int32)), jax.jit(lambda t: s(t))(np.array(ts, np.int32))):
+        np.testing.assert_allclose(np.asarray(got, np.float64), expect, rtol=2e-6, atol=1e-6)
+
+
 def test_large_update_counts_per_epoch():
     s = tm.StepLRScheduler(1.0, 3, 0.5, updates_per_epoch=1_000_003)
     k = np.array([0, 1_000_002, 1_000_003, 2**31 - 1])

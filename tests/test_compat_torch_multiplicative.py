@@ -97,3 +97,28 @@ def test_errors(args, kind, match: str) -> None:
 def test_traced_horizon_refused() -> None:
     with pytest.raises(TypeError, match=r"horizon must be a concrete integer"):
         jax.jit(lambda h: lrs.MultiplicativeLR(0.1, constant, h)(1))(10)
+
+
+def exact_near_one(e):
+    """1 - k * 2**-24 for k = e mod 16: factors float32 holds exactly, just below 1."""
+    return 1.0 - 2.0**-24 * (e % 16)
+
+
+def test_the_product_of_many_exact_factors_keeps_the_contract():
+    """The running product is formed in double-float arithmetic: a float32 product of n
+    factors rounds n - 1 times in any order (a tree-shaped scan only shortens the chains),
+    and for factors just below 1 the roundings lean one way: the float32 scan was 5e-4 off
+    PyTorch's float64 product after 2**24 such factors, 1.3e-4 after 2**22. Oracle:
+    PyTorch's ``lr *= factor``, i.e. NumPy's float64 running product of the same factors."""
+    h = 2**22
+    want = np.concatenate(
+        [[1.0], np.cumprod(exact_near_one(np.arange(1, h + 1, dtype=np.float64)))]
+    )
+    s = lrs.MultiplicativeLR(0.1, exact_near_one, horizon=h)
+    k = np.array([0, 1, 15, 16, 1000, 10**5, 10**6, h // 2 + 7, h - 1, h, 2**31 - 1], np.int32)
+    np.testing.assert_allclose(
+        np.asarray(s(k), np.float64), 0.1 * want[np.minimum(k, h)], rtol=2e-6
+    )
+    # a product that leaves float32's range: the plain product there (inf, 0), never NaN
+    big = lrs.MultiplicativeLR(1e30, lambda e: 1e10 + 0 * e, horizon=10)([0, 1, 5, 10])
+    assert not np.isnan(np.asarray(big)).any() and float(big[0]) == pytest.approx(1e30, rel=1e-6)

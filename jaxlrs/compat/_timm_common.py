@@ -3,7 +3,7 @@ step to timm's ``t``, the linear warmup, the cycles of the cosine, tanh and poly
 schedulers, the noise, and the validation of their common arguments. Public as
 ``jaxlrs.compat.timm.*``: see that module for the conventions.
 
-The cycles reuse ``jaxlrs._cycles.locate`` (exact cycle index and position), not ``sgdr`` or
+The cycles reuse ``jaxlrs._cycles.locate_rest`` (exact cycle index and position), not ``sgdr`` or
 ``cycle``: timm decays the peak, ``lr_min + (base_lr * d**i - lr_min) * c``, where ``sgdr``
 decays the height above its floor and ``cycle`` scales the floor too. The noise reuses
 ``jaxlrs.noise``'s key and fold (``_noise._base_key``, ``_noise._fold``) and draw, scaled
@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _check as check
 from .. import _time
-from .._cycles import locate
+from .._cycles import locate_rest
 from .._noise import _base_key, _fold
 from .._primitives import times_power
 from .._schedule import Schedule
@@ -83,12 +83,16 @@ def cycles(
     ``t_initial * cycle_mul**i`` runs ``curve(done, left, lr_max, lr_min)`` with
     ``done = t_curr / t_i``, ``left = 1 - done`` and ``lr_max = base_lr * cycle_decay**i``;
     from cycle ``cycle_limit`` on, ``lr_min``. The cycle index and position come from
-    :func:`jaxlrs._cycles.locate` (exact integers for an integer ``cycle_mul``)."""
+    :func:`jaxlrs._cycles.locate_rest` (exact integers for an integer ``cycle_mul``; for a
+    float one, ``left`` from the double-float remainder of the cycle, which a float32
+    position near the cycle's end has lost: ``(1 - r)**0.5`` needs it)."""
     if isinstance(cycle_mul, float) and cycle_mul.is_integer():
         cycle_mul = int(cycle_mul)
     period = count(t_initial)
-    i, local, ok, rough = locate(time, period, cycle_mul)
+    i, local, ok, rough, rest = locate_rest(time, period, cycle_mul)
     done, left = _time.ramp(local, period)
+    if rest is not None:  # a float cycle_mul: the remainder to float precision
+        left = rest / period.astype(rest.dtype)
     if ok is not None and rough is not None:
         r_done, r_left = _time.ramp(rough, period)
         done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)
@@ -262,10 +266,18 @@ def common(
 def cycle_args(
     fn: str, t_initial: Any, lr_min: Any, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any
 ) -> dict[str, Any]:
+    """The cycle arguments, checked. A whole ``cycle_mul`` given as a float (timm's default
+    ``1.0``) is stored as an int, as ``jaxlrs.sgdr`` stores its ``period_mult``: the
+    schedule's leaves arrive traced on the eager path, where only an integer leaf takes
+    the exact integer cycles (a float one locates them in float32, which cannot hold the
+    position inside a cycle past 2**24 steps)."""
+    cycle_mul = check.period_mult(fn, "cycle_mul", cycle_mul)
+    if isinstance(cycle_mul, float) and cycle_mul.is_integer():
+        cycle_mul = int(cycle_mul)
     return {
         "t_initial": check.integer(fn, "t_initial", t_initial),
         "lr_min": lr(fn, "lr_min", lr_min),
-        "cycle_mul": check.period_mult(fn, "cycle_mul", cycle_mul),
+        "cycle_mul": cycle_mul,
         "cycle_decay": check.positive(fn, "cycle_decay", cycle_decay),
         "cycle_limit": check.integer(fn, "cycle_limit", cycle_limit, minimum=0),
     }

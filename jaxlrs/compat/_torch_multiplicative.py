@@ -26,10 +26,32 @@ def _multiplicative_lr(
     # Whole numbers as floats (exact up to MAX_HORIZON): ``0.01 * e`` needs no cast.
     epochs = jnp.arange(1, horizon + 1, dtype=f)
     factors = jnp.broadcast_to(jnp.asarray(lr_lambda(epochs), f), (horizon,))
-    # A tree-shaped product: its rounding grows as log2(horizon), not horizon.
-    table = jnp.concatenate([jnp.ones((1,), f), jax.lax.associative_scan(jnp.multiply, factors)])
     k = jnp.clip(_time.whole(time), 0, horizon).astype(_time.index_dtype())
-    return value(base_lr) * jnp.take(table, k)
+    return value(base_lr) * jnp.take(_running_product(factors), k)
+
+
+def _running_product(factors: Array) -> Array:
+    """``[1, f1, f1 f2, ..., f1 ... fn]``, each within about ``n * 2**-45`` relative (then
+    rounded to the float dtype once).
+
+    The products run in double-float arithmetic (``jax.lax.associative_scan`` of
+    ``_time.df_mul``): a plain float32 product of ``n`` factors rounds ``n - 1`` times
+    whatever the order of the multiplications (a tree-shaped scan only shortens the
+    chains), and the roundings of factors near 1 lean one way: 5e-4 off after 2**24 of the
+    exact factors ``1 - k * 2**-24``. Where a double-float product leaves the float range
+    (its error terms overflow or are lost below the smallest normal number), the plain
+    float product is used for that entry."""
+    f = factors.dtype
+    zero = jnp.zeros_like(factors)
+
+    def mul(a: tuple[Array, Array], b: tuple[Array, Array]) -> tuple[Array, Array]:
+        p = _time.df_mul(_time.DF(*a), _time.DF(*b))
+        fine = jnp.isfinite(p.hi) & jnp.isfinite(p.lo)
+        plain = a[0] * b[0]
+        return jnp.where(fine, p.hi, plain), jnp.where(fine, p.lo, 0.0)
+
+    hi, lo = jax.lax.associative_scan(mul, (factors, zero))
+    return jnp.concatenate([jnp.ones((1,), f), (hi + lo).astype(f)])
 
 
 @register(_multiplicative_lr, name=_P + "MultiplicativeLR")
@@ -54,8 +76,11 @@ def MultiplicativeLR(base_lr: float, lr_lambda: Callable[[Array], Any], horizon:
       the length of the run.
     * The factors are float32 (as ``lr_lambda`` returns them), so a factor that float32
       rounds, such as 0.95, drifts from PyTorch's float64 product by up to
-      ``t * 6e-8`` relative after ``t`` steps (6e-5 after 1,000); the product itself adds
-      about ``log2(horizon) * 6e-8``. A fractional step uses the product up to its floor.
+      ``t * 6e-8`` relative after ``t`` steps (6e-5 after 1,000); the product itself runs
+      in double-float arithmetic and adds at most about ``horizon * 2**-45`` relative
+      (5e-7 at ``horizon = 2**24``) before its final float32 rounding, so factors that
+      float32 holds exactly (``0.5``, ``1 - 2**-20``) give PyTorch's product to the
+      contract at every step. A fractional step uses the product up to its floor.
     * Zero and negative factors are multiplied as they are (no logarithms).
     * Like ``LambdaLR`` the repr names the function, ``parse`` and ``to_dict`` cannot
       rebuild it, and pickling needs a module-level function; two schedules are equal when
