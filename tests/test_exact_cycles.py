@@ -331,3 +331,59 @@ def test_hf_hard_restarts_exact_at_restart_steps_where_hf_is_not():
             ]
         )
         np.testing.assert_allclose(got[~restart], peer[~restart], rtol=1e-6, atol=1e-7)
+
+
+# -- float period_mult near 1: the cycle located from expm1(i log1p(m - 1)) ------------------
+
+
+def _mp_cosine_restart(period: int, m: float, steps: np.ndarray) -> np.ndarray:
+    """sgdr(1.0, period, m) (no decay, end 0) from cycle starts in 60-digit arithmetic:
+    ``S_i = period (m**i - 1) / (m - 1)`` with the exact float64 ``m``."""
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(60):
+        mm = mpmath.mpf(m)
+        out = []
+        for t in steps:
+            t = int(t)
+            i = int(mpmath.floor(mpmath.log1p(t * (mm - 1) / period) / mpmath.log(mm)))
+            start = lambda j: period * (mm**j - 1) / (mm - 1)  # noqa: E731
+            while start(i + 1) <= t:
+                i += 1
+            while i > 0 and start(i) > t:
+                i -= 1
+            u = (t - start(i)) / (period * mm**i)
+            out.append(float((1 + mpmath.cos(mpmath.pi * u)) / 2))
+    return np.array(out)
+
+
+# (1, 1.0001): right cycle, but 1.4e-6 of the peak off near 2**31 (the 1e-6 contract does
+# not hold yet for a cycle of 1 step growing by 1e-4: an open item of issue 8); a wrong
+# cycle is off by up to 1.
+NEAR_ONE = [(1, 1.0001, 2e-6), (1, 1.00037, 1e-6), (3, 1.001, 1e-6), (1, 1.5, 1e-6)]
+
+
+@pytest.mark.parametrize(("period", "mult", "atol"), NEAR_ONE)
+def test_float_mult_near_one_in_the_right_cycle_up_to_2_31(period, mult, atol):
+    # the reported case: CosineDecayRestarts(1.0, 1, t_mul=1.0001) at 2147181461 was in the
+    # cycle before (repeated squaring multiplies the error of m by the cycle index)
+    rng = np.random.default_rng(period)
+    steps = np.unique(
+        np.concatenate(
+            [
+                [0, 1, 2, 3, 2**24 - 1, 2**24, 2**24 + 1, 2147181460, 2147181461, TOP - 1, TOP],
+                rng.integers(2**30, TOP, 40),
+            ]
+        )
+    )
+    want = _mp_cosine_restart(period, mult, steps)
+    t = jnp.asarray(_pad(steps, 64), jnp.int32)
+    for s in (
+        jaxlrs.sgdr(1.0, period, period_mult=mult),
+        K.CosineDecayRestarts(1.0, period, t_mul=mult),
+    ):
+        got = np.asarray(s(t), np.float64)[: len(steps)]
+        np.testing.assert_allclose(got, want, rtol=0, atol=atol, err_msg=repr(s))
+    if float(np.float32(mult)) == mult:  # traced: the float32 t_mul is the hyperparameter
+        f = jax.jit(lambda m: K.CosineDecayRestarts(1.0, period, t_mul=m)(t))
+        got = np.asarray(f(np.float32(mult)), np.float64)[: len(steps)]
+        np.testing.assert_allclose(got, want, rtol=0, atol=atol)
