@@ -583,13 +583,10 @@ def _pack(schedule: Schedule) -> _Packed:
     kinds = "".join(_kind(x) for x in leaves)
     pick = lambda k: [x for x, kind in zip(leaves, kinds, strict=True) if kind == k]  # noqa: E731
     floats = pick("f")
-    fix = np.zeros(max(8, 1 << (len(floats) - 1).bit_length()), np.float64)
+    fix = np.zeros(max(8, 1 << (len(floats) - 1).bit_length()), _time.float_dtype())
     fix[: len(floats)] = [_time.host_correction(x) for x in floats]
-    hi = fix.astype(_time.float_dtype())
-    # each correction as hi + lo in the float dtype (_time.correction_pair)
-    fix_pair = np.stack([hi, (fix - hi.astype(np.float64)).astype(hi.dtype)])
     with jax.ensure_compile_time_eval():
-        fix_vector = jnp.asarray(fix_pair)
+        fix_vector = jnp.asarray(fix)
     args = (
         _weak_vector(pick("i"), index, 0),
         _weak_vector(floats, _time.float_dtype(), 0.0),
@@ -623,12 +620,8 @@ def _unpacking(treedef: Any, kinds: str) -> Callable[..., Array]:
         float_leaves = list(floats)
         pools = {"i": iter(list(ints)), "f": iter(float_leaves), "a": iter(others)}
         leaves = [next(pools[k]) for k in kinds]
-        # The bits float32 dropped from each float hyperparameter, for _time.power, as
-        # hi + lo (a held schedule from before the pair was packed has only hi).
-        his, los = (fixes[0], fixes[1]) if fixes.ndim == 2 else (fixes, jnp.zeros_like(fixes))
-        table = {
-            id(x): (x, c, r) for x, c, r in zip(float_leaves, list(his), list(los), strict=True)
-        }
+        # The bits float32 dropped from each float hyperparameter, for _time.power.
+        table = {id(x): (x, c) for x, c in zip(float_leaves, list(fixes), strict=True)}
         with _time.corrections(table):
             return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
 

@@ -122,8 +122,8 @@ def exact_count(x: Any) -> Array:
 # path (``_schedule``) hands the corrections of its float leaves in through
 # ``corrections()``. Traced hyperparameters are float32 values and get none.
 
-_CORRECTIONS: contextvars.ContextVar[dict[int, tuple[Any, Any, Any]] | None] = (
-    contextvars.ContextVar("jaxlrs_corrections", default=None)
+_CORRECTIONS: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar(
+    "jaxlrs_corrections", default=None
 )
 
 
@@ -138,10 +138,9 @@ def host_correction(x: float) -> float:
 
 
 @contextlib.contextmanager
-def corrections(table: dict[int, tuple[Any, Any, Any]]) -> Iterator[None]:
+def corrections(table: dict[int, tuple[Any, Any]]) -> Iterator[None]:
     """Within the block, ``power`` finds the correction of the leaf ``x`` as
-    ``table[id(x)] == (x, correction, rest)``: ``rest`` is what storing the float64
-    correction in the float dtype dropped (:func:`correction_pair`)."""
+    ``table[id(x)] == (x, correction)``."""
     token = _CORRECTIONS.set(table)
     try:
         yield
@@ -164,26 +163,8 @@ def keep_correction(new: Any, old: Any) -> Any:
     table = _CORRECTIONS.get()
     hit = None if table is None else table.get(id(old))
     if table is not None and hit is not None and hit[0] is old:
-        table[id(new)] = (new, *hit[1:])
+        table[id(new)] = (new, hit[1])
     return new
-
-
-def correction_pair(x: Any) -> tuple[Array, Array] | None:
-    """The host correction of ``x`` as ``hi + lo``, two floats of the float dtype: about
-    48 bits of it, where the correction alone keeps 24 (enough for ``power``, not for
-    locating a cycle of a float ``period_mult`` near step 2**31, whose start moves by a
-    twentieth of a step per float64 ulp of ``period_mult``). None when ``x`` has none."""
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        c = host_correction(float(x))
-        if not c:
-            return None
-        hi = float(np.asarray(c, float_dtype()))
-        return value(hi), value(c - hi)
-    table = _CORRECTIONS.get()
-    hit = None if table is None else table.get(id(x))
-    if hit is None or hit[0] is not x:
-        return None
-    return value(hit[1]), value(hit[2])
 
 
 def power(base: Any, e: Array) -> Array:
@@ -578,7 +559,7 @@ def df_where(c: Array, a: DF, b: DF) -> DF:
     return DF(jnp.where(c, a.hi, b.hi), jnp.where(c, a.lo, b.lo))
 
 
-def df_min(a: DF, cap: float | Array) -> DF:
+def df_min(a: DF, cap: float) -> DF:
     """``a`` clamped at ``cap`` (keeps every later product finite)."""
     over = a.hi > cap
     return DF(jnp.where(over, cap, a.hi), jnp.where(over, 0.0, a.lo))
