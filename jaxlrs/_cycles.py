@@ -176,6 +176,15 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     return i, Time(local), rest
 
 
+def _exact_cycles(time: Time, period: Array, period_mult: Any) -> bool:
+    """Whether the cycles are located in integers (exact step, period and multiplier)."""
+    return bool(
+        time.exact
+        and _time.is_int(period)
+        and (isinstance(period_mult, int) or _time.is_int(period_mult))
+    )
+
+
 def locate_rest(
     time: Time, period: Array, period_mult: Any
 ) -> tuple[Array, Time, Array | None, Time | None, Array | None]:
@@ -184,11 +193,7 @@ def locate_rest(
     curve whose value near the cycle's end depends on the remainder, ``left**power`` with
     ``power < 1``); None where ``local`` is exact (then ``ramp`` forms both)."""
     f = float_dtype()
-    if not (
-        time.exact
-        and _time.is_int(period)
-        and (isinstance(period_mult, int) or _time.is_int(period_mult))
-    ):
+    if not _exact_cycles(time, period, period_mult):
         i, local, rest = _cycle_float_rest(time, period, period_mult)
         return i, local, None, None, rest.astype(f)
     return (*locate(time, period, period_mult), None)
@@ -200,11 +205,7 @@ def locate(
     """``(i, local, ok, rough)``: the cycle index and the local time in ``[0, period]``;
     where ``ok`` (when not None) is False, use the float local time ``rough`` instead."""
     f = float_dtype()
-    if not (
-        time.exact
-        and _time.is_int(period)
-        and (isinstance(period_mult, int) or _time.is_int(period_mult))
-    ):
+    if not _exact_cycles(time, period, period_mult):
         i, local = _cycle_float(time, period, period_mult)
         return i, local, None, None
     outer = time.d
