@@ -55,3 +55,24 @@ def test_example_fails_loudly_when_a_check_fails():
     )
     assert r.returncode != 0
     assert "check failed: the loss did not fall by half" in r.stderr
+
+
+def test_convergence_runs_its_checks_in_quick_mode(tmp_path):
+    """examples/convergence.py trains on scikit-learn's bundled digits and checks itself (the
+    logged rates are the schedules', the loss halves, one trace per schedule structure)."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "convergence.png"
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "convergence.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
+    assert r.returncode == 0, f"exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    rows = [line.split()[0] for line in r.stdout.splitlines()[2:9]]
+    assert rows == ["constant", "step", "exponential", "cosine", "1cycle", "SGDR", "warmup"]
+    assert out.stat().st_size > 10_000
