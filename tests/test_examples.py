@@ -14,10 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_example(name: str) -> subprocess.CompletedProcess[str]:
+def run_example(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's jaxlrs
     return subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name), "--steps", "100"],
+        [sys.executable, str(ROOT / "examples" / name), *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -31,7 +31,7 @@ def run_example(name: str) -> subprocess.CompletedProcess[str]:
 )
 def test_example_runs_and_passes_its_checks(name, framework):
     pytest.importorskip(framework)
-    r = run_example(name)
+    r = run_example(name, "--steps", "100")
     assert r.returncode == 0, f"{name} exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
     lines = r.stdout.splitlines()
     assert lines[0] == "one run: warmup_cosine(0.01, 10, 100)"
@@ -44,15 +44,7 @@ def test_example_runs_and_passes_its_checks(name, framework):
 def test_example_fails_loudly_when_a_check_fails():
     """A check that fails exits non-zero with its reason (1 update: the loss cannot halve)."""
     pytest.importorskip("equinox")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "equinox_loop.py"), "--steps", "1"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env=env,
-    )
+    r = run_example("equinox_loop.py", "--steps", "1")
     assert r.returncode != 0
     assert "check failed: the loss did not fall by half" in r.stderr
 
@@ -62,16 +54,8 @@ def test_convergence_runs_its_checks_in_quick_mode(tmp_path):
     logged rates are the schedules', the loss halves, one trace per schedule structure)."""
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = tmp_path / "convergence.png"
-    r = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "convergence.py"), "--quick", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env=env,
-    )
+    r = run_example("convergence.py", "--quick", "--out", str(out))
     assert r.returncode == 0, f"exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
     rows = [line.split()[0] for line in r.stdout.splitlines()[2:9]]
     assert rows == ["constant", "step", "exponential", "cosine", "1cycle", "SGDR", "warmup"]
