@@ -1,6 +1,8 @@
 """jaxlrs: exact, composable, jittable learning-rate schedules for JAX and Optax."""
 
 from . import compat as compat
+from ._audit import Finding as Finding
+from ._audit import check as check
 from ._combinators import arithmetic as arithmetic
 from ._combinators import clip as clip
 from ._combinators import cooldown as cooldown
@@ -56,8 +58,10 @@ from ._warmups import wsd as wsd
 __version__ = "0.1.0"
 
 __all__ = [
+    "Finding",
     "Schedule",
     "arithmetic",
+    "check",
     "clip",
     "compat",
     "constant",
