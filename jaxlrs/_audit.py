@@ -580,7 +580,7 @@ class _Audit:
             end = self.v(settle)
             beyond = [b for b in phases(self.s, settle) if b >= n]
             phase = (
-                f" (the phase in progress ends at {self.at(beyond[0])})"
+                f"; the phase in progress ends at {self.at(beyond[0])}"
                 if beyond and beyond[0] < settle
                 else ""
             )
@@ -588,8 +588,8 @@ class _Audit:
                 "error" if abs(last - end) > tol else "warning",
                 settle,
                 "end-not-reached",
-                f"the schedule reaches its end value {_num(end)} at {self.at(settle)}{phase}, "
-                f"after the run's last {self.at(n - 1)}, where it is {_num(last)}",
+                f"the schedule reaches its end value {_num(end)} at {self.at(settle)}, "
+                f"after the run's last {self.at(n - 1)}, where it is {_num(last)}{phase}",
             )
         if settle is not None and 0 < settle < n:
             end = self.v(settle)

@@ -1,5 +1,8 @@
-"""The command line: ``python -m jaxlrs show EXPR --steps N``.
+"""The command line: ``python -m jaxlrs show EXPR --steps N`` and
+``python -m jaxlrs check EXPR --steps N``.
 
+``check`` prints :func:`jaxlrs.check`'s findings one per line and exits with status 1 when
+one of them is an error (0 otherwise), so a training config can be checked in CI.
 Every error (a bad expression or JSON file, a bad or missing ``--steps``, an unknown option)
 prints one line, ``jaxlrs: error: ...``, to stderr and exits with status 1. When the reader
 of the output goes away (``python -m jaxlrs show ... | head -1``) it stops quietly with
@@ -18,6 +21,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from ._audit import JUMP, check
 from ._parse import parse
 from ._schedule import Schedule
 from ._serialize import from_dict, to_dict
@@ -60,22 +64,33 @@ def load(text: str) -> Schedule:
     return parse(text)
 
 
-def parse_steps(text: str) -> int:
-    """``--steps``: a positive integer, written as Python would (``20000``, ``20_000``) or
-    in scientific notation when that is an exact integer (``2e4``, ``1.5e3``; not
-    ``1.5``), at most 2**63 - 1."""
+def parse_steps(text: str, option: str = "--steps") -> int:
+    """``--steps`` (or another count ``option``): a positive integer, written as Python
+    would (``20000``, ``20_000``) or in scientific notation when that is an exact integer
+    (``2e4``, ``1.5e3``; not ``1.5``), at most 2**63 - 1."""
     allowed = "a positive integer such as 20000, 20_000 or 2e4"
     try:
         value = decimal.Decimal(text.strip())
     except decimal.InvalidOperation:
-        raise ValueError(f"--steps must be {allowed}, got {text!r}") from None
+        raise ValueError(f"{option} must be {allowed}, got {text!r}") from None
     if not value.is_finite() or value != value.to_integral_value():
-        raise ValueError(f"--steps must be {allowed}, got {text!r}")
+        raise ValueError(f"{option} must be {allowed}, got {text!r}")
     if value.adjusted() > 18 or int(value) > MAX_STEPS:
-        raise ValueError(f"--steps must be at most 2**63 - 1, got {text!r}")
+        raise ValueError(f"{option} must be at most 2**63 - 1, got {text!r}")
     if value < 1:
-        raise ValueError(f"--steps must be {allowed}, got {text!r}")
+        raise ValueError(f"{option} must be {allowed}, got {text!r}")
     return int(value)
+
+
+def parse_fraction(text: str, option: str) -> float:
+    """A finite number ``>= 0`` (``--jump``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and value < float("inf")):
+        raise ValueError(f"{option} must be a finite number >= 0 such as 0.05, got {text!r}")
+    return value
 
 
 def _fmt(x: float) -> str:
@@ -170,14 +185,35 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--png", metavar="FILE", help="also write a picture (needs matplotlib)")
     show.add_argument("--json", action="store_true", help="print jaxlrs.to_dict(schedule) only")
     show.add_argument("--log", action="store_true", help="logarithmic value axis")
+    audit = sub.add_parser(
+        "check",
+        help="check a schedule against the run; exit 1 on an error-level finding",
+        description="Print what jaxlrs.check finds, one finding per line; exit with "
+        "status 1 if one is an error.",
+    )
+    audit.add_argument("expr", metavar="EXPR", help="a jaxlrs expression or JSON file, as for show")
+    audit.add_argument("--steps", metavar="N", required=True, help="the run's number of steps")
+    for name, text in _FACTS.items():
+        audit.add_argument(f"--{name.replace('_', '-')}", metavar="N", help=text)
+    audit.add_argument(
+        "--jump", metavar="F", help="tolerance, a fraction of the peak (default 0.05)"
+    )
     return p
+
+
+_FACTS = {
+    "accumulation": "gradient accumulation: micro-batches per update",
+    "steps_per_epoch": "steps in one epoch (messages give epochs too)",
+    "tokens_per_step": "tokens in one step (messages give tokens too)",
+    "total_tokens": "the run's token budget (needs --tokens-per-step)",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status: 0, 1 after an error (one line on
     stderr), or 141 when stdout's reader went away (nothing printed)."""
     try:
-        _run(argv)
+        status = _run(argv)
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
@@ -196,16 +232,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = message[:297] + "..."
         print(f"jaxlrs: error: {message}", file=sys.stderr)
         return 1
-    return 0
+    return status
 
 
-def _run(argv: Sequence[str] | None) -> None:
+def _check(args: argparse.Namespace) -> int:
+    steps = parse_steps(args.steps)
+    facts = {}
+    for name in _FACTS:
+        text = getattr(args, name)
+        if text is not None:
+            facts[name] = parse_steps(text, f"--{name.replace('_', '-')}")
+    jump = JUMP if args.jump is None else parse_fraction(args.jump, "--jump")
+    found = check(load(args.expr), steps, jump=jump, **facts)
+    for f in found:
+        print(f)
+    return 1 if any(f.severity == "error" for f in found) else 0
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args)
     steps = None if args.steps is None else parse_steps(args.steps)
     schedule = load(args.expr)
     if args.json:
         print(json.dumps(to_dict(schedule), indent=2))
-        return
+        return 0
     if steps is None:
         raise ValueError("--steps N is needed for the summary and plot")
     print(summary(schedule, steps))
@@ -217,6 +269,7 @@ def _run(argv: Sequence[str] | None) -> None:
         fig = plot(schedule, steps, log=args.log)
         fig.savefig(args.png, dpi=100)
         print(f"\nwrote {args.png}")
+    return 0
 
 
 def _silence_stdout() -> None:
