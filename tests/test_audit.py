@@ -428,3 +428,21 @@ def test_traced_arguments_are_refused():
         jax.jit(lambda a: jaxlrs.check(S0, 10, accumulation=a))(2)
     with pytest.raises(ValueError, match=r"check\(\): schedule has traced hyperparameters"):
         jax.jit(lambda p: jaxlrs.check(S.cosine(p, 10), 10))(1.0)
+
+
+def test_check_streams_in_blocks_of_chunk_steps(monkeypatch):
+    sizes = []
+    inner = _audit._block_audit
+
+    def spy(v, *rest):
+        sizes.append(v.shape[0])
+        return inner(v, *rest)
+
+    monkeypatch.setattr(_audit, "_block_audit", spy)
+    s = S.warmup_cosine(1.0, 300, 250_000, init=0.1)
+    n = 200_001
+    got = jaxlrs.check(s, n, chunk=2**14)
+    assert sizes == [2**14] * -(-n // 2**14)  # never more than chunk values at once
+    monkeypatch.undo()
+    assert got == jaxlrs.check(s, n)
+    assert found(s, n) == {("error", 250_000, "end-not-reached")}
