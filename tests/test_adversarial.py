@@ -519,6 +519,8 @@ def short_kw(kw: dict[str, Any]) -> str:
 # step and the hyperparameters alone, each with where it is tested instead.
 EXEMPT = {
     "Schedule": "the base class, not a constructor",
+    "Finding": "what check returns, not a schedule (tests/test_audit.py)",
+    "check": "checks a schedule against a run (tests/test_audit.py)",
     "compat": "the package of peer constructors (their modules are listed below)",
     "define": "defines a new constructor from a formula (tests/test_define.py)",
     "evaluate": "evaluates a schedule (tests/test_tools.py)",

@@ -446,3 +446,12 @@ def test_check_streams_in_blocks_of_chunk_steps(monkeypatch):
     monkeypatch.undo()
     assert got == jaxlrs.check(s, n)
     assert found(s, n) == {("error", 250_000, "end-not-reached")}
+
+
+def test_readme_shows_the_cli_output(capsys):
+    text = (ROOT / "README.md").read_text()
+    block = text.split("$ python -m jaxlrs check ", 1)[1].split("```", 1)[0].splitlines()
+    command, shown = block[0], block[1:]
+    expr, steps = command.split('"')[1], command.split("--steps ")[1]
+    assert _cli.main(["check", expr, "--steps", steps]) == 1
+    assert capsys.readouterr().out.splitlines() == shown
