@@ -40,7 +40,7 @@ HOLD = 0.1
 
 FEW = 16
 """A decaying phase with fewer distinct bfloat16 values than this (and at least
-``4 * FEW`` float32 values) has collapsed."""
+``4 * FEW`` unrounded values) has collapsed."""
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -403,9 +403,10 @@ def check(
     * ``bfloat16-distinct``: info, how many values the schedule takes when rounded to
       bfloat16 (as Optax casts the rate for bfloat16 updates), counted as value changes
       along the run plus one: the number of distinct values for a monotone schedule,
-      more for one that comes back to a value. A warning instead, at the phase's first
-      step, when a decaying phase takes at least ``4 * FEW`` distinct float32 values but
-      fewer than ``FEW`` (16) in bfloat16;
+      more for one that comes back to a value; the message gives the same count unrounded
+      (float32, or float64 under x64). Also a warning, at the phase's first step, when a
+      decaying phase takes at least ``4 * FEW`` distinct unrounded values but fewer than
+      ``FEW`` (16) in bfloat16;
     * with run facts: ``accumulation-remainder`` (info: ``steps`` is not a multiple of
       ``accumulation``), ``tokens-mismatch`` (warning: ``total_tokens /
       tokens_per_step``, rounded up, is not ``steps``), ``phase-mid-epoch`` (info: the
@@ -487,6 +488,7 @@ class _Audit:
             steps,
         )
         self.found: list[Finding] = []
+        self.dtype = np.dtype(_time.float_dtype()).name  # float32, float64 under x64
         self.values: dict[int, float] = {}
 
     def at(self, t: float) -> str:
@@ -667,7 +669,7 @@ class _Audit:
             None,
             "bfloat16-distinct",
             f"the run takes {p.changes16 + 1:,} distinct values in bfloat16 "
-            f"({p.changes32 + 1:,} in float32)",
+            f"({p.changes32 + 1:,} in {self.dtype})",
         )
         if collapsed:
             a, b = collapsed[0]
@@ -679,7 +681,7 @@ class _Audit:
                 "bfloat16-distinct",
                 f"the phase from {self.at(a)} to {self.at(b - 1)} decays from {_num(self.v(a))} "
                 f"to {_num(self.v(b - 1))} in only {p.seg16[k] + 1} distinct bfloat16 values "
-                f"({p.seg32[k] + 1:,} in float32){more}",
+                f"({p.seg32[k] + 1:,} in {self.dtype}){more}",
             )
 
     def run_facts(self, inside: list[int | float]) -> None:
