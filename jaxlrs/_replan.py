@@ -116,56 +116,79 @@ def length(schedule: Schedule) -> Any:
 # -- exact step arithmetic -----------------------------------------------------------------
 
 
-def _divmod(x: Array, y: Array, m: Array) -> tuple[Array, Array]:
-    """``divmod(x * y, m)`` exactly for unsigned ``x``, ``y`` and ``m >= 1``, whose
-    quotient the unsigned type holds, also where ``x * y`` itself does not (then by long
-    division over the bits of ``x``: a fixed loop, run only when the bound says so)."""
+def _wide_mul(x: Array, y: Array) -> tuple[Array, Array]:
+    """``x * y`` of unsigned integers exactly, as the two halves ``(hi, lo)`` of a number of
+    twice the unsigned type's width (schoolbook multiplication on half-width limbs)."""
     u = _time.unsigned()
+    half = u.itemsize * 4
+    mask = jnp.asarray((1 << half) - 1, u)
+    x0, x1, y0, y1 = x & mask, x >> half, y & mask, y >> half
+    p00, p01, p10, p11 = x0 * y0, x0 * y1, x1 * y0, x1 * y1
+    mid = (p00 >> half) + (p01 & mask) + (p10 & mask)  # below 3 * 2**half: no wrap
+    lo = (p00 & mask) | (mid << half)
+    return p11 + (p01 >> half) + (p10 >> half) + (mid >> half), lo
+
+
+def _wide_sub(a: tuple[Array, Array], b: tuple[Array, Array]) -> tuple[Array, Array]:
+    """``a - b`` of double-width numbers, wrapping (two's complement in ``hi``)."""
+    return a[0] - b[0] - (a[1] < b[1]).astype(a[0].dtype), a[1] - b[1]
+
+
+def _wide_float(w: tuple[Array, Array]) -> Array:
+    """A double-width two's-complement number as a float (rounded once: the magnitude is
+    formed in integers, so a small negative number does not cancel)."""
+    f = _time.float_dtype()
+    hi, lo = w
+    negative = jax.lax.bitcast_convert_type(hi, _time.index_dtype()) < 0
+    one = jnp.ones((), hi.dtype)
+    hi = jnp.where(negative, ~hi + (lo == 0).astype(hi.dtype), hi)
+    lo = jnp.where(negative, ~lo + one, lo)
+    size = hi.astype(f) * float(2 ** (hi.dtype.itemsize * 8)) + lo.astype(f)
+    return jnp.where(negative, -size, size)
+
+
+def _divmod(x: Array, y: Array, m: Array) -> tuple[Array, Array]:
+    """``divmod(x * y, m)`` exactly for unsigned ``x``, ``y`` and ``m >= 1`` whose quotient
+    the unsigned type holds, also where ``x * y`` itself does not: the product in double
+    width, a float estimate of the quotient corrected twice with the exact remainder
+    (the first correction brings it within one, the second makes it exact). No loops."""
+    u = _time.unsigned()
+    f = _time.float_dtype()
     x, y, m = x.astype(u), y.astype(u), jnp.maximum(m.astype(u), jnp.ones((), u))
     x, y, m = jnp.broadcast_arrays(x, y, m)
-    bits = u.itemsize * 8
-
-    def fast(ops: tuple[Array, Array, Array]) -> tuple[Array, Array]:
-        x, y, m = ops
-        p = x * y
-        return p // m, p % m
-
-    def slow(ops: tuple[Array, Array, Array]) -> tuple[Array, Array]:
-        x, y, m = ops
-        alpha, beta = y // m, y % m  # y = alpha m + beta
-
-        def body(i: Any, state: tuple[Array, Array]) -> tuple[Array, Array]:
-            q, r = state  # q m + r = (the bits of x read so far) * y, r < m
-            carry = r >= m - r
-            r = jnp.where(carry, r - (m - r), r + r)
-            q = q + q + carry.astype(u)
-            bit = ((x >> (bits - 1 - i).astype(u)) & 1).astype(bool)
-            over = r >= m - beta
-            r_add = jnp.where(over, r - (m - beta), r + beta)
-            q_add = q + alpha + over.astype(u)
-            return jnp.where(bit, q_add, q), jnp.where(bit, r_add, r)
-
-        zero = jnp.zeros_like(x)
-        return jax.lax.fori_loop(0, bits, body, (zero, zero))
-
-    _, fits = _time.product(jnp.max(x), jnp.max(y))
-    return jax.lax.cond(fits, fast, slow, (x, y, m))
+    mf = m.astype(f)
+    product = _wide_mul(x, y)
+    cap = float(np.nextafter(np.asarray(2 ** (u.itemsize * 8), f), 0))
+    q = jnp.clip(jnp.floor(_wide_float(product) / mf), 0, cap).astype(u)
+    # |x y - q m| is a few hundred m at most: its float quotient is right to within one.
+    c = jnp.floor(_wide_float(_wide_sub(product, _wide_mul(q, m))) / mf)
+    c = c.astype(_time.index_dtype())
+    down = jax.lax.bitcast_convert_type(-jnp.minimum(c, 0), u)
+    q = jnp.where(down > q, jnp.zeros((), u), q - down) + jnp.maximum(c, 0).astype(u)
+    hi, lo = _wide_sub(product, _wide_mul(q, m))  # now in [-m, 2m)
+    low = jax.lax.bitcast_convert_type(hi, _time.index_dtype()) < 0
+    high = ~low & ((hi > 0) | (lo >= m))
+    q = jnp.where(low, q - 1, jnp.where(high, q + 1, q))
+    r = jnp.where(low, lo + m, jnp.where(high, lo - m, lo))
+    return q, r
 
 
 _GRID = 2**16  # the finest grid inside one step for the remapped step (see _rehorizon)
 
 
-def _remapped(time: Time, at: Array, a: Array, b: Array) -> tuple[Array, Time, Array, Array]:
+def _remapped(time: Time, at: Array, a: Array, b: Array) -> tuple[Any, ...]:
     """The original's step ``at + u * a / b`` for the local step ``u = min(t - at, b)``:
-    ``(u == 0, P, phi, right)`` with ``P`` an exact step (integer or ``n / d``) and
-    ``phi`` in ``[0, 1)``, such that the remapped step is ``P + phi / d``; ``right`` says
-    whether the neighbour ``P + 1 / d`` lies inside the same integer step."""
+    ``(u == 0, whole, whole is the step, P, phi, right)``, where ``whole`` is its integer
+    part and ``P`` an exact step (``n / d``) with ``phi`` in ``[0, 1)`` such that the
+    remapped step is ``P + phi / d``; ``right`` says whether the neighbour ``P + 1 / d``
+    lies inside the same integer step."""
     u, idx = _time.unsigned(), _time.index_dtype()
     d = jnp.ones((), u) if time.d is None else time.d.astype(u)
     local = _time.minus(time, at, b)
     big, ok = _time.product(b, d)  # the denominator of u = local.n / d
     big = jnp.where(ok, big, jnp.ones((), u))
     q, r = _divmod(local.n, a, big)  # u * a = q * big + r, exactly
+    integral = r == 0
     whole = at.astype(u) + q  # the integer part, at most the horizon
     # The exact step (whole * den + rem) / den, where it fits the index dtype.
     g = jnp.gcd(a.astype(u), big)
@@ -174,15 +197,19 @@ def _remapped(time: Time, at: Array, a: Array, b: Array) -> tuple[Array, Time, A
     scaled, fine = _time.product(whole, den)
     fits = fine & (rem <= top) & (scaled <= top - jnp.minimum(rem, top))
     # Else a grid of ``grid`` points inside the step: whole + j / grid + phi / grid.
+    # The point of the grid is only where to interpolate from: a float position is enough
+    # (the remapped step is then within 2**-24 of a grid cell of 2**-16 steps).
     grid = jnp.clip((top - 2) // (whole + 1), 1, _GRID)
-    j, rho = _divmod(r, grid, big)
-    integral = r == 0
+    f = _time.float_dtype()
+    cells = r.astype(f) / big.astype(f) * grid.astype(f)
+    j = jnp.clip(jnp.floor(cells), 0, grid.astype(f) - 1)
+    phi = jnp.where(integral | fits, 0.0, cells - j)
+    j = j.astype(u)
     n = jnp.where(integral, whole, jnp.where(fits, scaled + rem, whole * grid + j))
     den = jnp.where(integral, jnp.ones((), u), jnp.where(fits, den, grid))
-    f = _time.float_dtype()
-    phi = jnp.where(integral | fits, 0.0, rho.astype(f) / big.astype(f))
     right = j + 1 < grid
-    return local.n == 0, Time(n.astype(idx), den), phi.astype(f), right & (den > 1)
+    p = Time(n.astype(idx), den)
+    return local.n == 0, whole.astype(idx), integral, p, phi.astype(f), right & (den > 1)
 
 
 def _near(p: Time, k: int) -> Time:
@@ -194,7 +221,6 @@ def _near(p: Time, k: int) -> Time:
 
 def _rehorizon(time: Time, schedule: Schedule, at: Any, steps: Any, horizon: Any) -> Array:
     at_c, steps_c, old_c = (_time.count(x) for x in (at, steps, horizon))
-    before = schedule._apply(time)
     if not (time.exact and all(_time.is_int(x) for x in (at_c, steps_c, old_c))):
         f = _time.float_dtype()
         t, at_f, steps_f, old_f = (
@@ -202,13 +228,27 @@ def _rehorizon(time: Time, schedule: Schedule, at: Any, steps: Any, horizon: Any
         )
         span = jnp.maximum(steps_f - at_f, 1.0)
         local = jnp.clip(t - at_f, 0.0, span)
-        mapped = at_f + local * ((old_f - at_f) / span)
+        ratio = (old_f - at_f) / span
+        # From the nearer end, so that the step near the end keeps its small remainder.
+        near_end = local * 2 > span
+        mapped = jnp.where(near_end, old_f - (span - local) * ratio, at_f + local * ratio)
+        before = schedule._apply(time)
         return jnp.where(t <= at_f, before, schedule._apply(Time(mapped)))
     one = jnp.ones((), at_c.dtype)
     a = jnp.maximum(old_c - at_c, one)  # traced nonsense stays finite
     b = jnp.maximum(steps_c - at_c, one)
-    early, p, phi, right = _remapped(time, at_c, a, b)
-    v, lo, hi, hi2 = (schedule._apply(_near(p, k)) for k in (0, -1, 1, 2))
+    early, whole, integral, p, phi, right = _remapped(time, at_c, a, b)
+    # The four grid points in one evaluation of the original (one copy of its graph).
+    n4 = jnp.stack([_near(p, k).n for k in (0, -1, 1, 2)])
+    d4 = jnp.broadcast_to(p.d, n4.shape)
+    v, lo, hi, hi2 = jnp.broadcast_to(schedule._apply(Time(n4, d4)), n4.shape)
+    # Integer steps as plain integers (no denominator): a step up to ``at``, and a remapped
+    # step that lands on an integer, give exactly the original's value there.
+    if time.d is None:
+        at_whole = schedule._apply(Time(jnp.where(early, time.n, whole)))
+        before = at_whole
+    else:
+        at_whole, before = schedule._apply(Time(whole)), schedule._apply(time)
     s0, s1, s2 = v - lo, hi - v, hi2 - hi
     # Inside one integer step the original is smooth, so the value between grid points
     # follows the slope to a neighbour in the same step. On a grid of one point per step
@@ -217,7 +257,7 @@ def _rehorizon(time: Time, schedule: Schedule, at: Any, steps: Any, horizon: Any
     coarse = p.d == 1
     smooth = jnp.abs(s1) <= jnp.abs(s0) + jnp.abs(s2)
     slope = jnp.where(right | (coarse & smooth), s1, s0)
-    later = jnp.where(phi == 0, v, v + phi * slope)
+    later = jnp.where(integral, at_whole, jnp.where(phi == 0, v, v + phi * slope))
     return jnp.where(early, before, later)
 
 
