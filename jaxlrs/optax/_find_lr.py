@@ -70,12 +70,15 @@ def valley_index(losses: np.ndarray) -> int | None:
 
 def steepest_index(lrs: np.ndarray, losses: np.ndarray) -> int | None:
     """Lightning's ``suggestion`` rule: the index of the most negative ``d loss / d lr``
-    (``np.gradient(losses, lrs)``: central differences on the uneven grid of rates, one
-    sided at the ends), among the finite ``losses``; None with fewer than 2 of them."""
+    (``np.gradient(losses, lrs)`` in float64: central differences on the uneven grid of
+    rates, one sided at the ends), among the finite ``losses``; None with fewer than 2 of
+    them."""
     finite = np.flatnonzero(np.isfinite(losses))
     if finite.size < 2:
         return None
-    gradients = np.gradient(losses[finite], lrs[finite])
+    gradients = np.gradient(
+        np.asarray(losses, np.float64)[finite], np.asarray(lrs, np.float64)[finite]
+    )
     return int(finite[np.argmin(gradients)])
 
 
