@@ -343,7 +343,7 @@ ERRORS = {
     "low": (dict(low=0.0), ValueError, r"find_lr\(\): low must be a finite number in \(0"),
     "high": (dict(low=1.0, high=0.5), ValueError, r"find_lr\(\): high must be above low=1.0"),
     "steps": (dict(steps=0), ValueError, r"find_lr\(\): steps must be a positive integer"),
-    "shape": (dict(shape="zigzag"), ValueError, r"lr_range\(\): shape must be"),
+    "shape": (dict(shape="zigzag"), ValueError, r"find_lr\(\): shape must be"),
     "beta": (dict(beta=1.0), ValueError, r"find_lr\(\): beta must be a finite number in \[0"),
     "diverge": (dict(diverge=1.0), ValueError, r"find_lr\(\): diverge must be a finite number"),
     "loss value": (
@@ -360,6 +360,17 @@ def test_errors(name):
     args = dict(loss_fn=_loss, params=jnp.ones(2), batches=jnp.ones((5, 2)), steps=5)
     with pytest.raises(kind, match=match):
         find_lr(**{**args, **kwargs})
+
+
+def test_traced_sweep_arguments_are_refused():
+    for name in ("low", "high", "steps", "beta"):
+        value = {"low": 1e-6, "high": 1.0, "steps": 5, "beta": 0.5}[name]
+
+        def run(v, name=name):
+            return find_lr(_loss, jnp.ones(2), jnp.ones((5, 2)), **{"steps": 5, name: v}).valley
+
+        with pytest.raises(TypeError, match=rf"find_lr\(\): {name} must be a concrete number"):
+            jax.jit(run)(value)
 
 
 def test_public():

@@ -358,20 +358,25 @@ def find_lr(
             f"{_describe(batches)}: stack its batches first, "
             "jax.tree.map(lambda *b: jnp.stack(b), *list(batches))"
         )
+    for name, x in (("low", low), ("high", high), ("steps", steps), ("beta", beta)):
+        if check.is_traced(x):
+            raise TypeError(
+                f"{fn}(): {name} must be a concrete number (the sweep is built outside the "
+                f"compiled program), got a traced value {x!r}"
+            )
     low = check.positive(fn, "low", low)
     high = check.positive(fn, "high", high)
     if not high > low:
         raise ValueError(f"{fn}(): high must be above low={low!r}, got {high!r}")
     steps = check.integer(fn, "steps", steps)
-    if not isinstance(steps, int):
-        raise TypeError(f"{fn}(): steps must be a concrete positive integer, got {steps!r}")
     beta = check.real(fn, "beta", beta, low=0.0, high=1.0, high_open=True)
     if diverge is not None:
         diverge = check.real(fn, "diverge", diverge, low=1.0, low_open=True)
-    if check.is_traced(low) or check.is_traced(high) or check.is_traced(beta):
-        raise TypeError(f"{fn}(): low, high and beta must be concrete numbers, not traced")
     count = 0 if batches is None else _leading(fn, batches)
-    schedule = lr_range(low, high, steps, shape)
+    try:
+        schedule = lr_range(low, high, steps, shape)
+    except ValueError as e:  # the shape
+        raise ValueError(str(e).replace("lr_range():", f"{fn}():", 1)) from None
     try:
         tx = inject(optimizer, learning_rate=schedule)
         opt_state = tx.init(params)  # outside the program: the rates are lr_range's bits
@@ -393,7 +398,8 @@ def find_lr(
     ran = int(np.sum(out["ran"]))
     stopped_at = ran - 1 if bool(out["done"]) else None
     keep = ran
-    if keep and not np.isfinite(out["losses"][keep - 1] + out["smoothed"][keep - 1]):
+    last = (out["losses"][keep - 1], out["smoothed"][keep - 1]) if keep else (0.0, 0.0)
+    if not np.all(np.isfinite(last)):
         keep -= 1  # the update that stopped the test, when its loss is not finite
     lrs = np.asarray(out["lrs"][:keep])
     losses = np.asarray(out["losses"][:keep])
