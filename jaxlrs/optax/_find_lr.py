@@ -94,13 +94,14 @@ class RangeTest:
         (a NumPy array, float32; float64 under x64).
       losses: the loss of each recorded update's batch, before the update.
       smoothed: the smoothed losses (fastai's bias-corrected moving average).
-      stopped_at: the update after which the test stopped on divergence, or None when
-        all ``steps`` updates ran. The arrays hold the updates before it, and that update
-        too when its loss is finite, so they never hold NaN or infinity.
+      stopped_at: the update after which the test stopped (its smoothed loss above
+        ``diverge`` times the best, or not finite), or None when all ``steps`` ran. The
+        arrays hold the updates before it, and that update too when its loss is finite,
+        so they never hold NaN or infinity.
       steepest: PyTorch Lightning's suggestion (the steepest descent of the smoothed loss
         against the rate), or None when too few points were recorded.
-      valley: fastai's suggestion (two thirds down the longest valley of the smoothed
-        loss), or None when too few points were recorded.
+      valley: fastai's suggestion (about halfway down the longest decreasing run of the
+        smoothed loss), or None when too few points were recorded.
     """
 
     lrs: np.ndarray
