@@ -45,6 +45,9 @@ from ._primitives import step_decay as step_decay
 from ._primitives import triangular as triangular
 from ._recipes import sgdr as sgdr
 from ._recipes import warmup_cosine as warmup_cosine
+from ._replan import jump as jump
+from ._replan import rehorizon as rehorizon
+from ._replan import splice as splice
 from ._schedule import Schedule as Schedule
 from ._serialize import from_dict as from_dict
 from ._serialize import to_dict as to_dict
@@ -85,6 +88,7 @@ __all__ = [
     "inverse_sqrt",
     "inverse_time",
     "join",
+    "jump",
     "linear",
     "lr_range",
     "maximum",
@@ -100,12 +104,14 @@ __all__ = [
     "plateau",
     "plot",
     "polynomial",
+    "rehorizon",
     "rex",
     "rsqrt",
     "scale",
     "sgdr",
     "shift",
     "slanted_triangular",
+    "splice",
     "step_decay",
     "stretch",
     "summary",

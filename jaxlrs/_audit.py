@@ -40,7 +40,7 @@ HOLD = 0.1
 
 FEW = 16
 """A decaying phase with fewer distinct bfloat16 values than this (and at least
-``4 * FEW`` float32 values) has collapsed."""
+``4 * FEW`` unrounded values) has collapsed."""
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -75,11 +75,13 @@ class Finding:
 class _Landmarks:
     """Steps named by a schedule's structure, in global steps: where warmups end, where
     the pieces of a ``join`` meet, and each cycle combinator (its global offset and
-    scale, and its arguments)."""
+    scale, the local step where it stops being visible, and its arguments)."""
 
     warmups: list[float] = dataclasses.field(default_factory=list)
     joins: list[float] = dataclasses.field(default_factory=list)
-    cycles: list[tuple[float, float, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    cycles: list[tuple[float, float, float, dict[str, Any]]] = dataclasses.field(
+        default_factory=list
+    )
 
     @property
     def full(self) -> bool:
@@ -124,13 +126,13 @@ def _landmarks(s: Schedule, offset: float, scale: float, end: float, out: _Landm
     elif name == "stretch":
         child(a["schedule"], 0, a["factor"])
     elif name == "cycle":
-        out.cycles.append((offset, scale, a))
+        out.cycles.append((offset, scale, end, a))
         child(a["schedule"], 0, 1, a["period"])
     elif name == "sgdr":
         w = a["warmup"]
         if _concrete(w):
             warm(w)
-            out.cycles.append((offset + scale * w, scale, a))
+            out.cycles.append((offset + scale * w, scale, end - w, a))
     elif name == "one_cycle":
         if _concrete(a["steps"], a["pct_start"]):
             top = (a["steps"] - 1) // 2 if a["three_phase"] else a["steps"] - 1
@@ -215,18 +217,19 @@ def _cycle_at(period: Any, mult: Any, t: float) -> tuple[int, float, float]:
     if mult == 1:
         i = int(t // period)
         return i, i * period, period
-    guess = math.log1p(t * (mult - 1) / period) / math.log(mult)
-    i = max(int(guess) - 1, 0)
-    while True:
-        start = _cycles_length(period, mult, i)
-        length = period * mult**i
-        assert start is not None
-        if start > t and i > 0:
-            i -= 1
-        elif start + length <= t:
-            i += 1
-        else:
-            return i, start, length
+
+    def start(k: int) -> float:
+        at = _cycles_length(period, mult, k)
+        assert at is not None
+        return at
+
+    # The largest i with start(i) <= t, from a float estimate; start is monotone in i.
+    i = max(int(math.log1p(t * (mult - 1) / period) / math.log(mult)) - 1, 0)
+    while i > 0 and start(i) > t:
+        i -= 1
+    while start(i + 1) <= t:
+        i += 1
+    return i, start(i), start(i + 1) - start(i)
 
 
 # -- the pass over the steps ---------------------------------------------------------------
@@ -375,7 +378,9 @@ def check(
       no parameter. A warning, not an error: Optax and Hugging Face start warmups at 0;
       ``init`` above 0 avoids it;
     * ``warmup-longer-than-run``: error, the end of the first warmup that ends at or
-      after step ``n`` (the run never reaches the peak);
+      after step ``n`` (the run never reaches the peak). Warmups are those the structure
+      names: the ``warmup`` combinator (and the recipes built on it), ``sgdr``'s
+      ``warmup`` and ``one_cycle``'s rise;
     * ``end-not-reached``: the step where the schedule reaches its end value (from the
       structure), when that is after ``n``: the run stops before the end of its last
       phase. An error when the last value differs from the end value by more than the
@@ -384,8 +389,10 @@ def check(
       is right: its end value is the one the run's last update would have used next;
     * ``end-reached-early``: warning, where the schedule reaches its end value, when it
       then holds it for more than ``HOLD`` (10%) of the run, the end value is below the
-      peak by more than the tolerance, and it is 0 or reached by a continuous decay (a
-      staircase resting on its last stair, as ``multistep`` does, is by design);
+      peak by more than the tolerance, and it is 0 or reached by a continuous decay: one
+      whose last step, ``v(S - 1) - v(S)``, is at most 4 times the step before it (a
+      staircase resting on its last stair, as ``multistep`` does, drops from a flat
+      stair: by design, not reported);
     * ``jump``: warning, each step where two pieces of a ``join`` meet with a jump larger
       than the tolerance. The jump is ``|v(b) - (2 v(b - 1) - v(b - 2))|``: the value at
       the boundary ``b`` against the left piece continued by its last slope (so a steep
@@ -396,9 +403,10 @@ def check(
     * ``bfloat16-distinct``: info, how many values the schedule takes when rounded to
       bfloat16 (as Optax casts the rate for bfloat16 updates), counted as value changes
       along the run plus one: the number of distinct values for a monotone schedule,
-      more for one that comes back to a value. A warning instead, at the phase's first
-      step, when a decaying phase takes at least ``4 * FEW`` distinct float32 values but
-      fewer than ``FEW`` (16) in bfloat16;
+      more for one that comes back to a value; the message gives the same count unrounded
+      (float32, or float64 under x64). Also a warning, at the phase's first step, when a
+      decaying phase takes at least ``4 * FEW`` distinct unrounded values but fewer than
+      ``FEW`` (16) in bfloat16;
     * with run facts: ``accumulation-remainder`` (info: ``steps`` is not a multiple of
       ``accumulation``), ``tokens-mismatch`` (warning: ``total_tokens /
       tokens_per_step``, rounded up, is not ``steps``), ``phase-mid-epoch`` (info: the
@@ -440,6 +448,8 @@ def check(
     fn = "check"
     schedule = _check_schedule(fn, schedule)
     steps = _check_count(fn, steps)
+    if isinstance(jump, jax.core.Tracer):
+        raise TypeError("check(): jump must be a finite number >= 0, got a traced value")
     jump = float(check_.real(fn, "jump", jump, low=0.0))
     chunk = _check_chunk(fn, chunk)
     unknown = sorted(set(run) - set(FACTS))
@@ -478,6 +488,7 @@ class _Audit:
             steps,
         )
         self.found: list[Finding] = []
+        self.dtype = np.dtype(_time.float_dtype()).name  # float32, float64 under x64
         self.values: dict[int, float] = {}
 
     def at(self, t: float) -> str:
@@ -514,7 +525,7 @@ class _Audit:
         points |= {b - d for b in joins for d in (0, 1, 2)}
         points |= {_step(w) for w in warm[:1]}
         if settle_at is not None:
-            points |= {settle_at, settle_at - 1}
+            points |= {settle_at, settle_at - 1, settle_at - 2}
         small = sorted(x for x in points if 0 <= x <= _time.index_max())
         big = sorted(x for x in points if x > _time.index_max())
         p = _reduce(s, n, starts, small, self.chunk)
@@ -594,7 +605,10 @@ class _Audit:
         if settle is not None and 0 < settle < n:
             end = self.v(settle)
             held = n - settle
-            smooth = abs(self.v(settle - 1) - end) <= tol
+            # a decay arrives by a last step no larger than 4x the one before; a stair
+            # drops from a flat step
+            last_step = abs(self.v(settle - 1) - end)
+            smooth = settle >= 2 and last_step <= 4 * abs(self.v(settle - 2) - self.v(settle - 1))
             if held > HOLD * n and end < top - tol and (end == 0 or smooth):
                 self.add(
                     "warning",
@@ -603,15 +617,15 @@ class _Audit:
                     f"the schedule reaches its end value {_num(end)} at {self.at(settle)} and "
                     f"holds it for the last {held:,} steps ({held / n:.0%} of the run)",
                 )
-        for offset, scale, a in marks.cycles:
-            self.cycle(offset, scale, a)
+        for offset, scale, end, a in marks.cycles:
+            self.cycle(offset, scale, end, a)
 
-    def cycle(self, offset: float, scale: float, a: dict[str, Any]) -> None:
+    def cycle(self, offset: float, scale: float, end: float, a: dict[str, Any]) -> None:
         period, mult, limit = a["period"], a["period_mult"], a["limit"]
         if not _concrete(offset, scale, period, mult) or not (limit is None or _concrete(limit)):
             return
         last = (self.n - 1 - offset) / scale  # the run's last step, in the cycles' steps
-        if last < 0:
+        if not 0 <= last < end:  # the cycles have not begun, or another piece runs
             return
         i, start, length = _cycle_at(period, mult, last)
         if limit is not None and i >= limit:
@@ -655,7 +669,7 @@ class _Audit:
             None,
             "bfloat16-distinct",
             f"the run takes {p.changes16 + 1:,} distinct values in bfloat16 "
-            f"({p.changes32 + 1:,} in float32)",
+            f"({p.changes32 + 1:,} in {self.dtype})",
         )
         if collapsed:
             a, b = collapsed[0]
@@ -667,7 +681,7 @@ class _Audit:
                 "bfloat16-distinct",
                 f"the phase from {self.at(a)} to {self.at(b - 1)} decays from {_num(self.v(a))} "
                 f"to {_num(self.v(b - 1))} in only {p.seg16[k] + 1} distinct bfloat16 values "
-                f"({p.seg32[k] + 1:,} in float32){more}",
+                f"({p.seg32[k] + 1:,} in {self.dtype}){more}",
             )
 
     def run_facts(self, inside: list[int | float]) -> None:

@@ -1122,6 +1122,57 @@ def _(d):
     return {"schedule": child(d), "steps": d(st.one_of(st.just(0), LEN))}
 
 
+def _rehorizon_want(kw, t):
+    at, steps, old = kw["at"], kw["steps"], kw["_old"]
+    u = np.clip(t - at, 0, steps - at)
+    return O.oracle(kw["schedule"], np.where(t <= at, t, at + u * ((old - at) / (steps - at))))
+
+
+def _rehorizon_edges(kw):
+    at, steps, old = kw["at"], kw["steps"], kw["_old"]
+    inner = [e for e in child_edges(kw["schedule"]) if at < e < old]
+    return [at, steps, *(at + (e - at) * (steps - at) / (old - at) for e in inner)]
+
+
+@spec(
+    "rehorizon",
+    jaxlrs.rehorizon,
+    {"schedule": "schedule", "at": "count0", "steps": "count", "horizon": "opt-count"},
+    edges=_rehorizon_edges,
+    want=_rehorizon_want,
+    static=frozenset({"at", "steps", "horizon"}),
+)
+def _(d):
+    s = child(d)
+    known = "steps" in s.args  # a constant's length is whatever horizon says
+    old = s.args["steps"] if known else d(LEN)
+    at = d(st.integers(0, old - 1))
+    steps = d(st.integers(at + 1, I31))
+    horizon = None if known and d(st.booleans()) else old
+    return {"schedule": s, "at": at, "steps": steps, "horizon": horizon, "_old": old}
+
+
+def _splice_want(kw, t):
+    at = kw["at"]
+    later = O.oracle(kw["new"], np.maximum(t - at, 0) if kw["restart"] else t)
+    return np.where(t < at, O.oracle(kw["old"], t), later)
+
+
+@spec(
+    "splice",
+    jaxlrs.splice,
+    {"old": "schedule", "new": "schedule", "at": "count", "restart": "flag"},
+    edges=lambda kw: [
+        kw["at"],
+        *child_edges(kw["old"]),
+        *child_edges(kw["new"], kw["at"] if kw["restart"] else 0),
+    ],
+    want=_splice_want,
+)
+def _(d):
+    return {"old": child(d), "new": child(d), "at": d(LEN), "restart": d(st.booleans())}
+
+
 @spec(
     "stretch",
     jaxlrs.stretch,

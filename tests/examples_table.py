@@ -105,6 +105,22 @@ ENTRIES: list[tuple[str, str, Build]] = [
     ),
     ("cycle", "cycle_float_mult", lambda j: j.cycle(j.cosine(1.0, 10), 10, period_mult=1.5)),
     ("shift", "shift", lambda j: j.shift(j.linear(1.0, 0.0, 10), 5)),
+    (
+        "rehorizon",
+        "rehorizon",
+        lambda j: j.rehorizon(j.warmup_cosine(1e-3, 100, 1_000), 600, 3_000),
+    ),
+    (
+        "rehorizon",
+        "rehorizon_horizon",
+        lambda j: j.rehorizon(j.exponential(1.0, 0.5, 10), 20, 220, horizon=120),
+    ),
+    ("splice", "splice", lambda j: j.splice(j.cosine(1.0, 100), j.linear(0.5, 0.0, 200), 40)),
+    (
+        "splice",
+        "splice_restart",
+        lambda j: j.splice(j.cosine(1.0, 100), j.linear(0.5, 0.0, 200), 40, restart=True),
+    ),
     ("stretch", "stretch", lambda j: j.stretch(j.step_decay(1.0, 2, 0.5), 100)),
     ("stretch", "stretch_float", lambda j: j.stretch(j.cosine(1.0, 10), 2.5)),
     ("scale", "scale", lambda j: j.scale(j.cosine(1.0, 10), 0.25)),

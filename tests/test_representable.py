@@ -74,6 +74,8 @@ BASE: dict[str, tuple[Any, dict[str, Any]]] = {
     "cooldown": (S.cooldown, dict(schedule=C, start=80, steps=20, end=0.1, shape="exponential")),
     "cycle": (S.cycle, dict(schedule=LIN, period=10, period_mult=2, decay=0.5, limit=4)),
     "shift": (S.shift, dict(schedule=LIN, steps=5)),
+    "rehorizon": (S.rehorizon, dict(schedule=C, at=40, steps=300, horizon=100)),
+    "splice": (S.splice, dict(old=C, new=LIN, at=50, restart=True)),
     "stretch": (S.stretch, dict(schedule=LIN, factor=3)),
     "scale": (S.scale, dict(schedule=LIN, factor=0.5)),
     "clip": (S.clip, dict(schedule=LIN, low=0.2, high=0.8)),
