@@ -69,10 +69,24 @@ class Pieces(NamedTuple):
         return self.bases[i] + self.sizes[i] * (t - self.starts[i])
 
 
+def ramp_count(a: int, b: int, length: int) -> int:
+    """How many pieces the ramp from ``a`` towards ``b`` over ``length`` updates expands
+    into: one per batch size it takes (closed form, so a bad ramp is refused before any
+    expansion)."""
+    d = b - a
+    if d == 0:
+        return 1
+    if abs(d) >= length:  # a new size at every update
+        return length
+    return d if d > 0 else 1 - d  # rounded down: a ramp down also takes b itself
+
+
 def _ramp_pieces(a: int, b: int, length: int) -> list[tuple[int, int]]:
     """``(offset, size)`` where the ramp ``a + floor((b - a) k / length)``, ``0 <= k <
     length``, takes a new value (always one at offset 0)."""
     d = b - a
+    if abs(d) >= length:  # the size changes at every update
+        return [(k, a + d * k // length) for k in range(length)]
     if d > 0:  # value >= a + j from k = ceil(j length / d)
         ks = {-(-j * length // d) for j in range(1, d + 1)}
     else:  # value <= a - j from k = floor((j - 1) length / |d|) + 1
@@ -154,7 +168,12 @@ def _validate(
                 f"{fn}(): batch_sizes[{i}] * seq_len must be at most 4294967295 (2**32 - 1 "
                 f"{unit} per update), got {biggest * scale}"
             )
-    n = len(pieces(tuple(out), bounds, scale).starts)
+    edges = (0, *bounds)
+    n = sum(
+        ramp_count(x[0], x[1], edges[i + 1] - edges[i]) if isinstance(x, tuple) else 1
+        for i, x in enumerate(out)
+        if i + 1 == len(edges) or edges[i + 1] > edges[i]
+    )
     if n > MAX_PIECES:
         raise ValueError(
             f"{fn}(): batch_sizes must expand into at most {MAX_PIECES} pieces (a ramp "
@@ -210,6 +229,8 @@ def parts(clock: Schedule, n: Array) -> tuple[Array, Array]:
     u = jnp.uint32
     spec = clock_pieces(clock)
     if isinstance(spec, int):
+        if spec > _time.index_max():  # an epoch longer than any step: none completed
+            return jnp.zeros(jnp.shape(n), u), jnp.zeros(jnp.shape(n), u)
         q = _time.div(n, jnp.asarray(spec, n.dtype))
         if n.dtype.itemsize == 8:
             return (q >> 32).astype(u), (q & 0xFFFFFFFF).astype(u)
@@ -267,12 +288,23 @@ def largest(clock: Schedule) -> int:
     return top // spec if isinstance(spec, int) else spec.at(top)
 
 
+def _whole_or_float(time: Time, clock: Schedule, exact: Any, rough: Any) -> Array:
+    """``exact(n)`` at a whole step ``n`` (an index-dtype integer), ``rough(count)`` at a
+    fractional one, with ``count`` the float count linear inside its piece. A step
+    ``n / d`` (inside ``stretch`` or ``cycle``) that is whole takes the exact path."""
+    if not time.exact:
+        return rough(_float_count(clock, _time.to_float(time)))
+    out = exact(_time.whole(time))
+    if time.d is None:
+        return out
+    whole = time.n.astype(_time.unsigned()) % time.d == 0
+    return jnp.where(whole, out, rough(_float_count(clock, _time.to_float(time))))
+
+
 def _value(name: str) -> Any:
     def apply(time: Time, **args: Any) -> Array:
         clock = Schedule(name, args, static=tuple(args))
-        if time.exact and time.d is None:
-            return _to_float(*parts(clock, time.n))
-        return _float_count(clock, _time.to_float(time))
+        return _whole_or_float(time, clock, lambda n: _to_float(*parts(clock, n)), lambda c: c)
 
     return apply
 
@@ -296,8 +328,9 @@ def tokens(
     update 0, the last runs on forever). A piece given as a pair ``[a, b]`` ramps
     linearly from ``a`` at its first update towards ``b`` at the next piece's first
     update, rounded down to an integer batch size: ``batch(k) = a + floor((b - a) (k -
-    s) / (e - s))`` on ``[s, e)`` (so it takes ``a`` first and reaches ``b`` only where
-    the next piece begins).
+    s) / (e - s))`` on ``[s, e)``. It takes ``a`` first; rounded down, a ramp up reaches
+    ``b`` only where the next piece begins, and a ramp down over more updates than
+    ``a - b`` reaches ``b`` on its last update.
 
     A clock is itself a schedule whose value is the count as a float (so ``plot``,
     ``summary`` and ``evaluate`` show it; float32 rounds counts above ``2**24``). Give it
@@ -397,9 +430,17 @@ def _check_clock(fn: str, name: str, clock: Any) -> Schedule:
 
 
 def _on_clock(time: Time, schedule: Schedule, clock: Schedule) -> Array:
-    if not (time.exact and time.d is None):
-        return schedule._apply(Time(_float_count(clock, _time.to_float(time))))
-    high, low = parts(clock, time.n)
+    return _whole_or_float(
+        time,
+        clock,
+        lambda n: _on_count(schedule, clock, n),
+        lambda c: schedule._apply(Time(c)),
+    )
+
+
+def _on_count(schedule: Schedule, clock: Schedule, n: Array) -> Array:
+    """``schedule`` at the exact count before the whole update ``n``."""
+    high, low = parts(clock, n)
     index = _time.index_dtype()
     top = _time.index_max()
     if index.itemsize == 8:
@@ -426,8 +467,9 @@ def on_clock(schedule: Schedule, clock: Schedule) -> Schedule:
     index dtype (``2**31 - 1`` with x64 off, ``2**63 - 1`` with x64 on) and then keeps
     its own precision contract (SPEC 1.5) at that count. A larger count (x64 off) reaches
     it as the float32 nearest the exact count, to within one float32 rounding (relative
-    ``2**-23``), as a Python int step above ``2**31`` would. A float (fractional) update
-    count gives the count linearly inside its piece. Evaluation is one binary search over
+    ``2**-23``), as a Python int step above ``2**31`` would. A fractional update count
+    (a float step, or an odd step inside ``stretch(..., 2)``) gives the count linearly
+    inside its piece, as a float. Evaluation is one binary search over
     the clock's pieces (O(log n)); while counts can pass ``2**31 - 1`` (x64 off) the
     inner schedule is evaluated twice, once per kind of step.
 
@@ -504,9 +546,11 @@ def ticks(clock: Schedule, step: Any) -> tuple[Array, Array]:
         )
     if isinstance(arr, np.ndarray) and arr.size:
         top = _time.index_max()
-        if int(arr.max()) > top or int(arr.min()) < -top:
+        worst = max(int(arr.max()), -int(arr.min()))
+        if worst > top:
+            bad = int(arr.max()) if int(arr.max()) > top else int(arr.min())
             raise ValueError(
-                f"{fn}(): step must be update counts within the index dtype (at most {top}), "
-                f"got {int(arr.max())}"
+                f"{fn}(): step must be update counts within the index dtype (at most {top} "
+                f"in magnitude), got {bad}"
             )
     return _ticks(clock, jnp.asarray(arr))
