@@ -164,9 +164,10 @@ def _validate(
     for i, x in enumerate(out):
         biggest = max(x) if isinstance(x, tuple) else x
         if biggest * scale > MAX_BATCH:
+            what = f"batch_sizes[{i}]" + (" * seq_len" if fn == "tokens" else "")
             raise ValueError(
-                f"{fn}(): batch_sizes[{i}] * seq_len must be at most 4294967295 (2**32 - 1 "
-                f"{unit} per update), got {biggest * scale}"
+                f"{fn}(): {what} must be at most 4294967295 (2**32 - 1 {unit} per update), "
+                f"got {biggest * scale}"
             )
     edges = (0, *bounds)
     n = sum(

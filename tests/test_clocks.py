@@ -402,6 +402,12 @@ BAD = [
     ),
     (lambda: jaxlrs.examples([True]), TypeError, r"examples\(\): batch_sizes\[0\] must be"),
     (
+        lambda: jaxlrs.examples([3, [2**32, 5], 1], [4, 9]),
+        ValueError,
+        r"examples\(\): batch_sizes\[1\] must be at most 4294967295 \(2\*\*32 - 1 examples "
+        r"per update\), got 4294967296",
+    ),
+    (
         lambda: jaxlrs.epochs(0),
         ValueError,
         r"epochs\(\): steps_per_epoch must be a positive integer, got 0",
