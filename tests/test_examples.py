@@ -60,3 +60,13 @@ def test_convergence_runs_its_checks_in_quick_mode(tmp_path):
     rows = [line.split()[0] for line in r.stdout.splitlines()[2:9]]
     assert rows == ["constant", "step", "exponential", "cosine", "1cycle", "SGDR", "warmup"]
     assert out.stat().st_size > 10_000
+
+
+def test_clocks_example_runs_and_passes_its_checks():
+    """examples/clocks.py: a token clock under a batch-size ramp inside a jitted
+    ``inject``-ed AdamW loop; each update used plan(tokens seen), counted by the script."""
+    pytest.importorskip("optax")
+    r = run_example("clocks.py")
+    assert r.returncode == 0, f"exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    assert r.stdout.splitlines()[0].startswith("schedule: on_clock(warmup_cosine(")
+    assert "all checks passed" in r.stdout and "check failed" not in r.stderr
