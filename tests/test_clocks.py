@@ -550,3 +550,18 @@ def test_stretched_clock_is_exact_at_whole_steps():
     want = np.select([c < 10_000, c < 20_000, c < 30_000], [1.0, 0.5, 0.25], 0.125)
     np.testing.assert_array_equal(np.asarray(s(t)), want)
     np.testing.assert_array_equal(np.asarray(jaxlrs.stretch(clock, 2)(t)), c)
+
+
+def test_the_program_does_not_grow_with_the_pieces():
+    """One binary search over the pieces: 10 or 10,000 pieces trace to the same program."""
+
+    def size(clock):
+        s = jaxlrs.on_clock(jaxlrs.cosine(1.0, 10**6), clock)
+        return len(jax.make_jaxpr(lambda t: s._evaluate(t))(jnp.arange(4)).jaxpr.eqns)
+
+    few = jaxlrs.examples([[1, 10], 10], [10])
+    many = jaxlrs.examples([[1, 10_001], 10], [20_000])  # a ramp of 10,000 batch sizes
+    assert size(few) == size(many)
+    assert size(jaxlrs.tokens([3, 5, 7], [4, 9], seq_len=64)) == size(
+        jaxlrs.tokens([3, 5] * 2000, list(range(1, 4000)), seq_len=64)
+    )
