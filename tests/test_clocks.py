@@ -163,9 +163,11 @@ def test_ticks_exact_with_x64(case):
 
 def test_examples_and_epochs_against_their_oracles():
     sizes, boundaries = [[2, 9], 3, 11], [13, 40]
-    steps = np.arange(0, 200, dtype=np.int32)
+    steps = np.arange(-5, 195, dtype=np.int32)  # negative steps count from 0
     ex = jaxlrs.examples(sizes, boundaries)
-    assert as_ints(*jaxlrs.ticks(ex, steps)) == counts_of(sizes, boundaries, 1, steps)
+    want = counts_of(sizes, boundaries, 1, np.maximum(steps, 0))
+    assert as_ints(*jaxlrs.ticks(ex, steps)) == want
+    np.testing.assert_array_equal(np.asarray(ex(steps)), np.array(want, np.float32))
     assert ex == jaxlrs.examples(sizes, boundaries) and ex != jaxlrs.tokens(sizes, boundaries)
     for spe in (1, 7, 390, TOP):
         ep = jaxlrs.epochs(spe)
