@@ -3,6 +3,11 @@
 from . import compat as compat
 from ._audit import Finding as Finding
 from ._audit import check as check
+from ._clocks import epochs as epochs
+from ._clocks import examples as examples
+from ._clocks import on_clock as on_clock
+from ._clocks import ticks as ticks
+from ._clocks import tokens as tokens
 from ._combinators import arithmetic as arithmetic
 from ._combinators import clip as clip
 from ._combinators import cooldown as cooldown
@@ -73,7 +78,9 @@ __all__ = [
     "cycle",
     "cyclic",
     "define",
+    "epochs",
     "evaluate",
+    "examples",
     "exponential",
     "fraction",
     "from_dict",
@@ -89,6 +96,7 @@ __all__ = [
     "multistep",
     "noam",
     "noise",
+    "on_clock",
     "one_cycle",
     "parse",
     "piecewise_constant",
@@ -108,7 +116,9 @@ __all__ = [
     "stretch",
     "summary",
     "tanh_decay",
+    "ticks",
     "to_dict",
+    "tokens",
     "triangular",
     "warmup",
     "warmup_constant",

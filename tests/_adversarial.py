@@ -1173,6 +1173,217 @@ def _(d):
     return {"old": child(d), "new": child(d), "at": d(LEN), "restart": d(st.booleans())}
 
 
+# -- clocks: tokens, examples, epochs, on_clock ----------------------------------------------
+
+
+class BatchCount:
+    """``seq_len * sum(batch(k) for k < t)`` in Python ints, from the documented batch rule
+    (``batch_sizes[i]`` on ``[b[i-1], b[i])``; a pair ``[a, b]`` is ``a + floor((b - a) j /
+    n)`` at the j-th of the piece's n updates), with ramps summed update by update."""
+
+    def __init__(self, batch_sizes: Any, boundaries: Any, seq_len: int = 1) -> None:
+        self.edges = [0, *boundaries]
+        self.sizes, self.seq_len = list(batch_sizes), seq_len
+        self.bases: list[int] = []
+        self.prefix: list[list[int] | None] = []
+        total = 0
+        for i, size in enumerate(self.sizes):
+            self.bases.append(total)
+            if isinstance(size, (list, tuple)):
+                a, b = size
+                n = self.edges[i + 1] - self.edges[i]
+                j = np.arange(n, dtype=np.int64)
+                each = a + ((b - a) * j) // n  # int64: |b - a| j < 2**32 * 10**4
+                run = [0, *np.cumsum(each).tolist()]
+                self.prefix.append(run)
+                total += run[-1]
+            else:
+                self.prefix.append(None)
+                if i + 1 < len(self.sizes):
+                    total += size * (self.edges[i + 1] - self.edges[i])
+
+    def __call__(self, t: int) -> int:
+        t = max(int(t), 0)
+        i = int(np.searchsorted(self.edges, t, side="right")) - 1
+        u = t - self.edges[i]
+        run = self.prefix[i]
+        return (self.bases[i] + (run[u] if run is not None else self.sizes[i] * u)) * self.seq_len
+
+    def first(self, count: float) -> int:
+        """The first update count ``t`` whose count is at least ``count`` (or 2**31)."""
+        lo, hi = 0, I31 + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self(mid) >= count:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+
+def _clock_count(clock: jaxlrs.Schedule, t: np.ndarray) -> np.ndarray:
+    """The float64 count of a clock before updates ``t`` (from its arguments)."""
+    return _count(clock.name, clock.args, t)
+
+
+def _count(name: str, a: dict[str, Any], t: np.ndarray) -> np.ndarray:
+    """The float64 count of the clock ``name(**a)`` before updates ``t`` (Python ints)."""
+    if name == "epochs":
+        n = a["steps_per_epoch"]
+        return np.array([max(int(x), 0) // n for x in np.ravel(t)], F64).reshape(np.shape(t))
+    c = BatchCount(a["batch_sizes"], a["boundaries"], a.get("seq_len", 1))
+    return np.array([float(c(int(x))) for x in np.ravel(t)], F64).reshape(np.shape(t))
+
+
+def _batch_draw(d: Draw, seq_len: int = 1) -> dict[str, Any]:
+    """A batch schedule: 1 to 4 pieces, constant sizes (small, any, the largest that
+    ``seq_len`` allows) and short ramps up or down (never the last piece), pieces long or
+    short, a first piece possibly empty, boundaries possibly beyond 2**31."""
+    cap = (2**32 - 1) // seq_len
+    size = st.one_of(st.integers(1, min(cap, 64)), st.integers(1, cap), st.just(cap))
+    n = d(st.integers(1, 4))
+    sizes: list[Any] = []
+    bounds: list[int] = []
+    at = 0
+    for i in range(n):
+        last = i == n - 1
+        if not last and d(st.booleans()):
+            sizes.append([d(size), d(size)])
+            length = d(st.integers(1, 5000))
+        else:
+            sizes.append(d(size))
+            length = d(st.one_of(st.integers(1, 1000), st.integers(1, I31)))
+        if i == 0 and not last and d(st.integers(0, 9)) == 0:
+            length = 0  # an empty first piece (boundaries[0] == 0)
+        if not last:
+            at += length
+            bounds.append(at)
+    return {"batch_sizes": sizes, "boundaries": bounds}
+
+
+def _batch_invalid(kw: dict[str, Any]) -> list[tuple[str, Any, tuple[str, ...]]]:
+    sizes, bounds = kw["batch_sizes"], kw["boundaries"]
+    big = (2**32 - 1) // kw.get("seq_len", 1) + 1
+    out: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("batch_sizes", bad, ("batch_sizes",))
+        for bad in (
+            [],
+            None,
+            "8",
+            8,
+            [0, *sizes[1:]],
+            [-3, *sizes[1:]],
+            [1.5, *sizes[1:]],
+            [True, *sizes[1:]],
+            ["8", *sizes[1:]],
+            [None, *sizes[1:]],
+            [math.nan, *sizes[1:]],
+            [big, *sizes[1:]],
+            [[1, 2, 3], *sizes[1:]],
+            [[0, 4], *sizes[1:]],
+            [*sizes[:-1], [4, 8]],  # the last piece cannot ramp
+        )
+    ]
+    out += [("boundaries", [*bounds, (bounds or [0])[-1] + 1], ("boundaries",))]
+    if bounds:
+        out += [("boundaries", [*bounds[:-1], 2**63], ("boundaries",))]
+    if len(bounds) >= 2:
+        out += [("boundaries", [bounds[1], bounds[0], *bounds[2:]], ("boundaries",))]
+    return out
+
+
+def _clock_edges(kw: dict[str, Any]) -> list[float]:
+    return list(kw["boundaries"])
+
+
+_CLOCK_STATIC = frozenset({"batch_sizes", "boundaries", "seq_len"})
+
+
+@spec(
+    "tokens",
+    jaxlrs.tokens,
+    {"batch_sizes": "batch_sizes", "boundaries": "counts0", "seq_len": "count"},
+    edges=_clock_edges,
+    want=lambda kw, t: _count("tokens", kw, t),
+    invalid=_batch_invalid,
+    static=_CLOCK_STATIC,
+)
+def _(d):
+    seq_len = d(st.one_of(st.sampled_from([1, 7, 2048]), st.integers(1, 2**20)))
+    return {**_batch_draw(d, seq_len), "seq_len": seq_len}
+
+
+@spec(
+    "examples",
+    jaxlrs.examples,
+    {"batch_sizes": "batch_sizes", "boundaries": "counts0"},
+    edges=_clock_edges,
+    want=lambda kw, t: _count("examples", kw, t),
+    invalid=_batch_invalid,
+    static=_CLOCK_STATIC,
+)
+def _(d):
+    return _batch_draw(d)
+
+
+@spec(
+    "epochs",
+    jaxlrs.epochs,
+    {"steps_per_epoch": "count"},
+    edges=lambda kw: [kw["steps_per_epoch"] * k for k in (1, 2, 3)],
+    want=lambda kw, t: np.floor(np.maximum(t, 0) / kw["steps_per_epoch"]),
+    static=frozenset({"steps_per_epoch"}),
+)
+def _(d):
+    return {"steps_per_epoch": d(st.one_of(LEN, st.sampled_from([2**31, 2**40])))}
+
+
+def _on_clock_want(kw: dict[str, Any], t: np.ndarray) -> np.ndarray:
+    return O.oracle(kw["schedule"], _clock_count(kw["clock"], t))
+
+
+def _on_clock_tol(kw: dict[str, Any], t: np.ndarray) -> np.ndarray:
+    """Counts above 2**31 - 1 (x64 off) reach the schedule as float32, within 2**-23
+    relative of the exact count (the docstring): the schedule's spread over that range."""
+    c = _clock_count(kw["clock"], t)
+    lo, hi = (O.oracle(kw["schedule"], c * (1 + e)) for e in (-(2.0**-22), 2.0**-22))
+    return np.where(c > I31, np.abs(hi - lo), 0.0)
+
+
+def _on_clock_edges(kw: dict[str, Any]) -> list[float]:
+    clock, inner = kw["clock"], child_edges(kw["schedule"])
+    if clock.name == "epochs":
+        n = clock.args["steps_per_epoch"]
+        return [e * n for e in inner]
+    a = clock.args
+    count = BatchCount(a["batch_sizes"], a["boundaries"], a.get("seq_len", 1))
+    return [*a["boundaries"], *(count.first(e) for e in inner)]
+
+
+@spec(
+    "on_clock",
+    jaxlrs.on_clock,
+    {"schedule": "schedule", "clock": "clock"},
+    edges=_on_clock_edges,
+    want=_on_clock_want,
+    extra_tol=_on_clock_tol,
+    invalid=lambda kw: [
+        ("clock", bad, ("clock",))
+        for bad in (1.0, None, "epochs(3)", kw["schedule"], jaxlrs.constant(1.0))
+    ],
+)
+def _(d):
+    kind = d(st.sampled_from(["tokens", "examples", "epochs"]))
+    if kind == "epochs":
+        clock = jaxlrs.epochs(d(st.one_of(st.integers(1, 1000), LEN)))
+    elif kind == "examples":
+        clock = jaxlrs.examples(**_batch_draw(d))
+    else:
+        seq_len = d(st.sampled_from([1, 512, 4096]))
+        clock = jaxlrs.tokens(**_batch_draw(d, seq_len), seq_len=seq_len)
+    return {"schedule": child(d), "clock": clock}
+
+
 @spec(
     "stretch",
     jaxlrs.stretch,

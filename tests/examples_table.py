@@ -121,6 +121,27 @@ ENTRIES: list[tuple[str, str, Build]] = [
         "splice_restart",
         lambda j: j.splice(j.cosine(1.0, 100), j.linear(0.5, 0.0, 200), 40, restart=True),
     ),
+    ("tokens", "tokens", lambda j: j.tokens([512], seq_len=2048)),
+    (
+        "tokens",
+        "tokens_ramp",
+        lambda j: j.tokens([[256, 1024], 1024, 4096], [2_000, 10**10], seq_len=2048),
+    ),
+    ("examples", "examples", lambda j: j.examples([32, [64, 16], 128], [0, 100])),
+    ("epochs", "epochs", lambda j: j.epochs(390)),
+    (
+        "on_clock",
+        "on_clock_tokens",
+        lambda j: j.on_clock(
+            j.warmup_cosine(3e-4, 10**9, 3 * 10**11),
+            j.tokens([[256, 1024], 1024], [2_000], seq_len=2048),
+        ),
+    ),
+    (
+        "on_clock",
+        "on_clock_epochs",
+        lambda j: j.on_clock(j.multistep(0.1, [30, 60], 0.1), j.epochs(390)),
+    ),
     ("stretch", "stretch", lambda j: j.stretch(j.step_decay(1.0, 2, 0.5), 100)),
     ("stretch", "stretch_float", lambda j: j.stretch(j.cosine(1.0, 10), 2.5)),
     ("scale", "scale", lambda j: j.scale(j.cosine(1.0, 10), 0.25)),

@@ -525,6 +525,7 @@ EXEMPT = {
     "define": "defines a new constructor from a formula (tests/test_define.py)",
     "evaluate": "evaluates a schedule (tests/test_tools.py)",
     "fraction": "a duration, not a schedule (tests/test_fraction.py)",
+    "ticks": "reads a clock's exact count as two uint32 words (tests/test_clocks.py)",
     "jump": "reports a schedule's change between two steps (tests/test_replan.py)",
     "from_dict": "rebuilds a serialised schedule (tests/test_serialize.py)",
     "to_dict": "serialises a schedule (tests/test_serialize.py)",

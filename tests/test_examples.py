@@ -74,3 +74,13 @@ def test_find_lr_runs_its_checks_and_saves_a_plot(tmp_path):
     assert [line.split(":")[0] for line in lines[2:4]] == ["steepest", "valley"]
     assert lines[4].startswith("training 300 updates at valley: loss ")
     assert out.stat().st_size > 10_000
+
+
+def test_clocks_example_runs_and_passes_its_checks():
+    """examples/clocks.py: a token clock under a batch-size ramp inside a jitted
+    ``inject``-ed AdamW loop; each update used plan(tokens seen), counted by the script."""
+    pytest.importorskip("optax")
+    r = run_example("clocks.py")
+    assert r.returncode == 0, f"exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    assert r.stdout.splitlines()[0].startswith("schedule: on_clock(warmup_cosine(")
+    assert "all checks passed" in r.stdout and "check failed" not in r.stderr
