@@ -188,6 +188,7 @@ def kind_name(group: Group, name: str) -> str:
 
 STEPS = {
     # steps drawn where the rule of plot_steps shows too little or too much
+    "inverse_sqrt": 1_000,
     "noam": 12_000,
     "rsqrt": 30_000,
     "from_fn": 20,
@@ -369,7 +370,7 @@ def api_page(group: Group) -> str:
     lines = [f"# {group.title}: API reference", ""]
     if group.module != "jaxlrs":
         lines += [f"::: {group.module}", "    options:", "      members: false"]
-        lines += ["      show_root_heading: false", ""]
+        lines += ["      show_root_heading: false", "      show_root_toc_entry: false", ""]
         for name in group.names:
             lines += [f"::: {group.qualified(name)}", ""]
         return "\n".join(lines)
