@@ -2,6 +2,7 @@
 (pyproject), and several fake CPU devices for sharding tests."""
 
 import os
+import zlib
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -17,3 +18,68 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("jaxlrs", derandomize=True, database=None)
 settings.load_profile("jaxlrs")
+
+
+# -- the default run samples the costliest parametrized tests ---------------------------------
+# Each of these test functions compiles a new program per case (a constructor, a peer class, a
+# hyperparameter); together they were two thirds of the suite's time. The default run (the
+# README's test command and .ci/run) keeps one case in K of each, the same cases on every run:
+# case i is kept when (i + offset) % K == 0, offset = crc32(test id) + JAXLRS_SAMPLE, so
+# JAXLRS_SAMPLE=1, 2, ... picks the other cases. JAXLRS_ALL=1 runs every case.
+SAMPLED = {
+    "tests/test_adversarial.py::test_values": 5,
+    "tests/test_adversarial.py::test_gradients": 5,
+    "tests/test_adversarial.py::test_jit_path": 3,
+    "tests/test_compat_contract.py::test_jit_and_vmap_over_hyperparameters": 4,
+    "tests/test_compat_contract.py::test_grad_over_values_is_finite_and_right": 3,
+    "tests/test_catalogue_contract.py::test_traced_hyperparameters_jit_vmap": 3,
+    "tests/test_catalogue_contract.py::test_dtype_shape_and_elementwise": 3,
+    "tests/test_catalogue_contract.py::test_traced_hyperparameters_grad": 3,
+    "tests/test_compat_timm.py::test_noise_only_inside_its_range_and_within_pct": 3,
+    "tests/test_compat_transformers_names.py::test_matches_transformers_step_for_step": 3,
+    "tests/test_representable.py::test_one_extreme_at_a_time": 3,
+    "tests/test_schedule.py::test_dtype_elementwise_and_negative_steps": 3,
+    "tests/test_catalogue.py::test_against_oracle": 2,
+    "tests/test_catalogue.py::test_large_steps": 2,
+    "tests/test_compat_keras_config.py::test_deserialize_matches_keras": 2,
+    "tests/test_compat_optax.py::test_matches_optax": 2,
+    "tests/test_compat_timm.py::test_create_scheduler_v2_against_timm": 2,
+    "tests/test_compat_timm.py::test_every_t_against_timm": 2,
+    "tests/test_compat_torch.py::test_parity": 2,
+    "tests/test_exact_cycles.py::test_gradients_finite_for_every_hyperparameter": 2,
+    "tests/test_fraction.py::test_fraction_is_the_schedule_with_its_count": 2,
+    "tests/test_fraction.py::test_grad_over_the_fraction_is_zero_not_nan": 2,
+    "tests/test_fraction.py::test_vmap_over_the_fraction": 2,
+    "tests/test_optax.py::test_drives_adam_in_a_scan_like_the_rate_by_hand": 2,
+    "tests/test_precision.py::test_near_float32_limits": 2,
+    "tests/test_precision.py::test_small_steps_match_oracle": 2,
+    "tests/test_schedule.py::test_past_the_end_holds": 2,
+    "tests/test_tools.py::test_summary_matches_numpy_over_the_values": 2,
+    "tests/test_traced.py::test_grad_over_every_float_hyperparameter": 2,
+    "tests/test_traced.py::test_jit_and_vmap_over_every_hyperparameter": 2,
+}
+
+
+def sample(ids: list[str], all_cases: bool = False, shift: int = 0) -> set[str]:
+    """The node ids the default run keeps (see ``SAMPLED``); ids of other tests all stay."""
+    groups: dict[str, list[str]] = {}
+    for nodeid in ids:
+        groups.setdefault(nodeid.split("[", 1)[0], []).append(nodeid)
+    keep = set()
+    for test, members in groups.items():
+        k = 1 if all_cases or "[" not in members[0] else SAMPLED.get(test, 1)
+        offset = zlib.crc32(test.encode()) + shift
+        keep.update(m for i, m in enumerate(members) if (i + offset) % k == 0)
+    return keep
+
+
+def pytest_collection_modifyitems(config, items):
+    keep = sample(
+        [item.nodeid for item in items],
+        all_cases=bool(os.environ.get("JAXLRS_ALL")),
+        shift=int(os.environ.get("JAXLRS_SAMPLE", "0")),
+    )
+    dropped = [item for item in items if item.nodeid not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item.nodeid in keep]
