@@ -137,6 +137,14 @@ def _landmarks(s: Schedule, offset: float, scale: float, end: float, out: _Landm
         if _concrete(a["steps"], a["pct_start"]):
             top = (a["steps"] - 1) // 2 if a["three_phase"] else a["steps"] - 1
             warm(min(round(a["pct_start"] * a["steps"]), top))
+    elif name == "splice":  # two pieces meeting at ``at``, as a join's
+        at = a["at"]
+        if not _concrete(at):
+            return
+        if 0 < at < end:
+            out.joins.append(offset + scale * at)
+        child(a["old"], 0, 1, at)
+        child(a["new"], at if a["restart"] else 0)
     elif name in ("arithmetic", "minimum", "maximum"):
         for c in (a["left"], a["right"]) if name == "arithmetic" else a["schedules"]:
             child(c)
@@ -205,6 +213,18 @@ def _settle(s: Schedule) -> float | None:
         return max(ends) if known(*ends) else None  # type: ignore[type-var]
     if name in ("scale", "clip"):
         return _settle(a["schedule"])
+    if name == "splice":
+        inner, at = _settle(a["new"]), a["at"]
+        if not known(inner, at):
+            return None
+        return at + inner if a["restart"] else max(at, inner)
+    if name == "rehorizon":  # the original's settling step, mapped onto the new horizon
+        inner, at, steps, h = _settle(a["schedule"]), a["at"], a["steps"], a["horizon"]
+        if not known(inner, at, steps, h):
+            return None
+        if inner <= at:
+            return inner
+        return min(steps, at + math.ceil((min(inner, h) - at) * (steps - at) / (h - at)))
     if name == "noise":
         return None
     body = _recipe_body(s)

@@ -86,6 +86,22 @@ BAD = {
         {},
         {("error", 30, "end-not-reached"), ("warning", 20, "cycle-cut-off")},
     ),
+    # planned for 1000, resumed at 600 for 1500 steps: the plan reused holds 0 from 1000
+    "resumed_plan_reused": (wc(300, 1_000), 1_500, {}, {("warning", 1_000, "end-reached-early")}),
+    # the same re-planned: its end is now at 1500, which a 1200-step run never reaches
+    "rehorizon_short": (
+        S.rehorizon(wc(300, 1_000), 600, 1_500),
+        1_200,
+        {},
+        {("error", 1_500, "end-not-reached")},
+    ),
+    # a switch at 600 to a new plan starting at half the rate where the old one was
+    "splice_jump": (
+        S.splice(wc(300, 1_000), S.linear(0.25, 0.0, 400), 600, restart=True),
+        1_000,
+        {},
+        {("warning", 600, "jump")},
+    ),
     # the cycles of 100 steps run until 300, then a linear decay to step 1000
     "cycles_then_decay_cut": (
         S.join([S.sgdr(1.0, 100), S.linear(1e-3, 0.0, 700)], [300]),
@@ -154,6 +170,12 @@ GOOD = {
     "sgdr_plain": (S.sgdr(1.0, 100), 300),
     "cycles_then_decay": (S.join([S.sgdr(1.0, 100), S.linear(1e-3, 0.0, 700)], [300]), 1_000),
     "cycle_limit": (S.cycle(S.linear(1.0, 0.0, 10), 10, limit=3), 30),
+    "rehorizon": (S.rehorizon(wc(300, 1_000), 600, 1_500), 1_500),
+    "rehorizon_shorter": (S.rehorizon(wc(300, 1_000), 600, 800), 800),
+    "splice_continuous": (
+        S.splice(wc(300, 1_000), S.rehorizon(wc(300, 1_000), 600, 1_500), 600),
+        1_500,
+    ),
     "multistep": (S.multistep(0.1, [30, 60]), 90),  # rests on its last stair by design
     "multistep_small_stair": (S.multistep(0.1, [30, 60, 75]), 90),
     "one_cycle": (S.one_cycle(1.0, 1_000), 1_000),

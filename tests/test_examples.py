@@ -84,3 +84,12 @@ def test_clocks_example_runs_and_passes_its_checks():
     assert r.returncode == 0, f"exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
     assert r.stdout.splitlines()[0].startswith("schedule: on_clock(warmup_cosine(")
     assert "all checks passed" in r.stdout and "check failed" not in r.stderr
+
+
+def test_resume_example_checks_and_replans():
+    """examples/resume.py: check finds the held end of a reused plan, rehorizon removes it
+    (against a float64 formula), and the jump of a splice is reported where it happens."""
+    r = run_example("resume.py")
+    assert r.returncode == 0, f"exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    assert "[end-reached-early]" in r.stdout and "[jump]" in r.stdout
+    assert r.stdout.rstrip().endswith("all checks passed")
