@@ -355,7 +355,7 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
 
 
 class _Marks:
-    def __init__(self, steps: int) -> None:
+    def __init__(self, steps: float) -> None:
         self.steps = steps
         self.found: set[int | float] = set()
 
@@ -467,6 +467,21 @@ def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -
             add(warm)
             cycles = {**a, "schedule": None}
             _cycle_marks(cycles, lambda u: add(warm + u), child, end - warm, marks)
+    elif name == "splice":
+        at = a["at"]
+        if _concrete(at):
+            add(at)
+            child(a["old"], 0, 1, at)
+            if a["restart"]:
+                child(a["new"], at)
+            else:  # ``new`` on the run's own step: only its boundaries after ``at`` show
+                later = _Marks(math.inf)
+                _walk(a["new"], 0, 1, end, later)
+                for u in later.found:
+                    if u > at:
+                        add(u)
+    elif name == "rehorizon":
+        _rehorizon_marks(a, add, child)
     elif name in ("arithmetic", "minimum", "maximum"):
         for c in (a["left"], a["right"]) if name == "arithmetic" else a["schedules"]:
             child(c)
@@ -476,6 +491,25 @@ def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -
         body = _recipe_body(s)
         if body is not None:
             _walk(body, offset, scale, end, marks)
+
+
+def _rehorizon_marks(a: dict[str, Any], add: Any, child: Any) -> None:
+    """The original's boundaries up to ``at`` as they are; each later one ``u`` at the
+    first step whose mapped step reaches it, ``at + ceil((u - at) (steps - at) / (horizon -
+    at))`` (exact in integers); ``at`` and the new end ``steps``."""
+    at, steps, horizon = a["at"], a["steps"], a["horizon"]
+    if not _concrete(at, steps, horizon):
+        return
+    add(at)
+    add(steps)
+    child(a["schedule"], 0, 1, at)
+    later = _Marks(horizon)
+    _walk(a["schedule"], 0, 1, horizon, later)
+    for u in sorted(later.found):
+        if u > at:
+            num, den = (u - at) * (steps - at), horizon - at
+            exact = all(isinstance(x, int) for x in (num, den))
+            add(at + (-(-num // den) if exact else math.ceil(num / den)))
 
 
 def _cycle_marks(a: dict[str, Any], add: Any, child: Any, end: float, marks: _Marks) -> None:

@@ -389,3 +389,36 @@ def test_grad_through_a_traced_peak_is_finite():
     assert_close(grads, np.asarray(want), 1.0)
     spliced = jax.grad(lambda p: S.splice(S.cosine(p, 100), S.constant(0.5) * p, 50)(70))
     assert float(spliced(2.0)) == 0.5
+
+
+# -- phases: the boundaries summary lists ---------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_phases_are_where_a_stair_schedule_changes(seed):
+    """``summary``'s phases of a rehorizon and a splice of staircases are exactly the steps
+    where the evaluated values change, plus ``at`` (and the new end for a rehorizon)."""
+    from jaxlrs._tools import phases
+
+    rng = np.random.default_rng(seed)
+    horizon = int(rng.integers(50, 400))
+    milestones = sorted({int(m) for m in rng.integers(1, horizon, 4)})
+    base = jaxlrs.multistep(1.0, milestones, factor=0.5)
+    at = int(rng.integers(1, horizon - 1))
+    steps = int(rng.integers(at + 1, 3 * horizon))
+    n = 4 * horizon
+    t = np.arange(n)
+
+    def changes(s):
+        v = np.asarray(s(jnp.asarray(t)), np.float64)
+        return {int(x) + 1 for x in np.flatnonzero(np.diff(v) != 0)}
+
+    s = jaxlrs.rehorizon(base, at, steps, horizon=horizon)
+    want = changes(s) | {at, steps}
+    assert set(phases(s, n)) == {x for x in want if 0 < x < n}
+    new = jaxlrs.multistep(0.25, [m + at for m in milestones], factor=0.5)
+    for restart, other in ((False, new), (True, base)):
+        s = jaxlrs.splice(base, other, at, restart=restart)
+        want = changes(s) | {at}
+        got = set(phases(s, n))
+        assert got == {x for x in want if 0 < x < n}, (restart, sorted(got), sorted(want))
