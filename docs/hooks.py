@@ -9,7 +9,9 @@ At build time, never written into ``docs/``:
   and a link to its API reference entry;
 * the API reference (``api/*.md``): one page per group of names, one ``::: name``
   directive of mkdocstrings per name;
-* README fragments: a page line ``<!-- include README.md:SECTION from "A" until "B"
+* fragments of other files (the home page shows the README's pitch and its set-up
+  commands, the performance page ``benchmarks/RESULTS.md``, so each is written once): a page
+  line ``<!-- include README.md:SECTION from "A" until "B"
   level N -->`` is replaced by the README's ``<!-- section:SECTION -->`` block (the whole
   file without ``:SECTION``), from its first line starting with ``A`` up to its first later
   line starting with ``B`` (each optional), its headings moved so that the first is of

@@ -115,8 +115,8 @@ def warmup(schedule: Schedule, steps: int, init: float = 0.0, shape: str = "line
     ``lr(t) = init + (schedule(0) - init) * f(t / steps)`` for ``t < steps``, else
     ``schedule(t - steps)``; ``f`` is the ramp ``shape`` (``linear``, ``cosine``, ``sqrt``,
     ``1-sqrt``, ``exponential``, ``log`` (DeepSpeed's ``WarmupLR``) or ``constant`` (hold
-    ``init`` for the whole warmup, MXNet's ``warmup_mode="constant"``); see ``jaxlrs``
-    README).
+    ``init`` for the whole warmup, MXNet's ``warmup_mode="constant"``); see the
+    catalogue, ``docs/guides/catalogue.md``).
 
     Args:
         schedule: the schedule after the warmup.

@@ -33,7 +33,7 @@ from jaxlrs.compat import transformers as hf
 
 F64 = np.float64
 I31 = 2**31 - 1
-# the documented representable range (jaxlrs/_check.py, README "Errors that teach"): every
+# the documented representable range (jaxlrs/_check.py, the contract, "Errors that teach"): every
 # concrete number is 0 or has a magnitude in [SMALLEST, LARGEST]; an exponential ramp needs
 # both ends >= SMALLEST and their ratio <= HUGE
 SMALLEST = 2.0**-92  # 2.0194839e-28
@@ -152,7 +152,7 @@ POS = st.one_of(
 VAL = st.one_of(st.just(0.0), POS)
 """A non-negative value."""
 # Lengths up to 2**31 - 1, next to 2**24 and 2**31 too. Counts above 2**31 - 1 (x64 off:
-# a single one travels as float32) are promised only where the README says so ("counts above
+# a single one travels as float32) are promised only where the contract page says so ("counts above
 # 2**31 - 1"): LEN_BIG adds such counts for the decays that promise them (linear,
 # polynomial, cosine), multiples of 256 (float32 holds them) and counts from 2**32 on.
 LEN = st.one_of(
@@ -2135,7 +2135,7 @@ def _mx_warm_draw(d, base, limit=I31):
 
 
 def _mx_sign_tol(kw, t):
-    """README: a schedule whose values change sign is within 1e-6 of its largest value
+    """The contract page: a schedule whose values change sign is within 1e-6 of its largest value
     (near a zero crossing no float32 formula is relative-accurate): here a negative
     ``warmup_begin_lr`` (or ``final_lr``) below a positive ``base_lr``."""
     vals = [kw[k] for k in ("base_lr", "warmup_begin_lr", "final_lr", "stop_factor_lr") if k in kw]
@@ -2516,7 +2516,7 @@ def _hf_wsd_draw(d):
     dn = d(st.one_of(st.just(0), st.just(1), LEN))
     s = d(st.one_of(st.just(0), LEN))
     given = d(st.sampled_from(["training", "stable", "both"]))
-    if given != "stable":  # a total within 2**31 - 1 (README: compat counts)
+    if given != "stable":  # a total within 2**31 - 1 (docs/guides/contract.md: compat counts)
         dn = min(dn, I31 - w)
         s = min(s, I31 - w - dn)
         if w + s + dn == 0:

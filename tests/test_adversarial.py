@@ -25,8 +25,8 @@ boundaries), hypothesis draws keyword arguments and the test checks:
   exception; ``test_unusual``: an unusual in-range value (1e38, 2**-92, a count of 2**63,
   period_mult 2**31) is refused the same way or evaluated correctly.
 
-The generated valid domain is the documented one (jaxlrs/_check.py, README "Errors that
-teach"): every number 0 or a magnitude in [2**-92, 2**127 - 2**103], exponential ramps
+The generated valid domain is the documented one (jaxlrs/_check.py; docs/guides/contract.md,
+"Errors that teach"): every number 0 or a magnitude in [2**-92, 2**127 - 2**103], exponential ramps
 only between ends whose ratio float32 holds.
 
 Every failure prints the constructor, its keyword arguments, the path and a one-line repro.
@@ -157,7 +157,7 @@ def _compare(
             2e-6 * np.abs(want),
             np.full(want.shape, 1e-10 * scale),
             np.full(want.shape, spec.float_phase(kw) * scale),
-            # XLA flushes float32 results below the smallest normal number to 0 (README)
+            # XLA flushes float32 results below the smallest normal number to 0 (the contract)
             np.full(want.shape, 2.0**-126),
             np.zeros(want.shape)
             if spec.extra_tol is None
@@ -306,7 +306,7 @@ def test_gradients(name: str, data: st.DataObject) -> None:
     fails = []
     for k, g in grads.items():
         g = np.asarray(g, F64).reshape(len(t), -1)
-        # README: never NaN where the value is finite (inf where the exact derivative
+        # The contract page: never NaN where the value is finite (inf where the exact derivative
         # itself passes float32's largest, d/dgamma of 1e30 * gamma**1e9)
         bad = np.isfinite(val) & np.any(np.isnan(g), axis=1)
         if bad.any():
@@ -338,7 +338,7 @@ class Raw:
 NAN, INF = math.nan, math.inf
 WRONG_TYPE = ["1", 1j, [1.0]]
 # outside the documented representable range (0, or a magnitude in [2**-92, 2**127 - 2**103]
-# = [2.0194839e-28, 1.7014117e+38]; jaxlrs/_check.py, README "Errors that teach"): refused
+# = [2.0194839e-28, 1.7014117e+38]; jaxlrs/_check.py, the contract, "Errors that teach"): refused
 OUT = [1e39, -1e39, 2e38, -2e38, 1e-50, -1e-50, 1e-28, 1e-45, 2.2e-309, 10**400]
 OUT_POS = [1e39, 2e38, 1e-50, 1e-28, 1e-45, 2.2e-309, 10**400]
 OUT_FRAC = [1e-45, 1e-50, 1e-28, 2.2e-309]
@@ -490,7 +490,7 @@ def test_unusual(name: str, data: st.DataObject) -> None:
     try:
         oracle(spec, kw, t)
         if _not_covered(spec, param, bad):
-            raise ValueError("README: not covered")
+            raise ValueError("contract: not covered")
     except Exception:  # the oracle cannot evaluate it either: the value must still be finite
         assert np.all(np.isfinite(np.asarray(got))), f"{head}\n  accepted, then non-finite values"
         return
@@ -501,7 +501,7 @@ def test_unusual(name: str, data: st.DataObject) -> None:
 
 
 def _not_covered(spec: A.Spec, param: str, value: Any) -> bool:
-    """A count above 2**31 - 1 where the README does not promise the 2e-6 bound with x64
+    """A count above 2**31 - 1 where the contract page does not promise the 2e-6 bound with x64
     off ("counts above 2**31 - 1"): anywhere but the steps of linear, polynomial and cosine
     (whose such counts are multiples of 256 or at least 2**32 in these tests)."""
     if not (isinstance(value, int) and value > I31):

@@ -483,9 +483,9 @@ def test_check_streams_in_blocks_of_chunk_steps(monkeypatch):
     assert found(s, n) == {("error", 250_000, "end-not-reached")}
 
 
-@pytest.mark.skipif(jax.config.jax_enable_x64, reason="the README shows float32, the default")
-def test_readme_shows_the_cli_output(capsys):
-    text = (ROOT / "README.md").read_text()
+@pytest.mark.skipif(jax.config.jax_enable_x64, reason="the docs show float32, the default")
+def test_docs_show_the_cli_output(capsys):
+    text = (ROOT / "docs" / "guides" / "tools.md").read_text()
     block = text.split("$ python -m jaxlrs check ", 1)[1].split("```", 1)[0].splitlines()
     command, shown = block[0], block[1:]
     expr, steps = command.split('"')[1], command.split("--steps ")[1]

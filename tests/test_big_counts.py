@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _exact(count: int) -> int:
-    """``count`` as the README promises it for a single count: below ``2**31``, a multiple
+    """``count`` as the contract page promises it for a single count: below ``2**31``, a multiple
     of 256 (float32 holds it exactly) up to ``2**32``, or any count from ``2**32`` on."""
     return count if count <= LAST or count >= 2**32 else count - count % 256
 
@@ -80,7 +80,7 @@ def test_decays_with_counts_above_int32(kind: str) -> None:
 
 def test_quoted_linear_cases() -> None:
     # The remaining count 1 at the last int32 step: float32 made it 0. A count that float32
-    # cannot hold acts as its float32 value, as the README says (2**31 + 7 as 2**31).
+    # cannot hold acts as its float32 value, as the contract page says (2**31 + 7 as 2**31).
     assert float(jaxlrs.linear(1.0, 0.0, 2**31)(LAST)) == pytest.approx(2.0**-31)
     assert float(jaxlrs.linear(1.0, 1e-27, 2**31 + 7)(LAST)) == pytest.approx(2.0**-31)
 
@@ -131,9 +131,9 @@ def test_warmup_families_with_counts_above_int32() -> None:
     steps = _steps(rng)
     for i, big in enumerate(_counts(rng, 1)):
         w = [0, 3, LAST - int(rng.integers(0, 30)), big - int(rng.integers(1, 200))][i % 4]
-        w = min(w, big, LAST)  # a warmup above 2**31 - 1 is not covered (README)
+        w = min(w, big, LAST)  # a warmup above 2**31 - 1 is not covered (the contract)
         end, init = [(0.0, 0.0), (1e-9, 0.0), (2.0, 1e-7), (0.5, 0.0)][i % 4]
-        # The families' total `steps` from 2**31 to 2**32 - 1 is not covered (README): its
+        # The families' total `steps` from 2**31 to 2**32 - 1 is not covered (the contract): its
         # difference with the warmup is formed in float32; from 2**32 on it is.
         total = big if big >= 2**32 else LAST
         w = min(w, total - 1)
@@ -144,7 +144,7 @@ def test_warmup_families_with_counts_above_int32() -> None:
         body = jaxlrs.polynomial(1.0, end, total - w, power=2.0)
         _check((fam, oracle(jaxlrs.warmup(body, w, init), steps)), steps, 2.0)
         _check(jaxlrs.warmup_cosine(1.0, w, total, init=init, end=end), steps, 2.0)
-        # cyclic (a cycle) with a period above 2**31 - 1 is not covered (README).
+        # cyclic (a cycle) with a period above 2**31 - 1 is not covered (the contract).
 
 
 def test_zero_length_ramp_is_finished() -> None:

@@ -747,7 +747,7 @@ def test_bad_input_raises_with_a_message(make, kind, message):
         make()
 
 
-# -- the README's native equivalents -------------------------------------------------------
+# -- the timm page's native equivalents (docs/migration/timm.md) --------------------------
 
 NATIVE = [
     (tm.CosineLRScheduler(0.1, 50, lr_min=0.01), jaxlrs.cosine(0.1, 50, 0.01), None),

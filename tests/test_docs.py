@@ -10,7 +10,6 @@ import pathlib
 import re
 import sys
 
-import jax
 import pytest
 
 pytest.importorskip("mkdocs")
@@ -166,18 +165,19 @@ def test_readme_fragments_resolve():
 
 
 def test_fragment_cuts_and_relevels():
-    path, text = hooks.fragment('README.md:migration from "### timm" until "### MXNet" level 1')
-    assert path == "README.md"
-    lines = text.splitlines()
-    assert lines[0] == "# timm (`timm.scheduler`)"
-    assert "MXNet (`mx.lr_scheduler`)" not in text
-    # Python comments inside code blocks are not headings
-    assert (
-        "# timm.scheduler.CosineLRScheduler(opt, t_initial=100, warmup_t=5, warmup_lr_init=1e-5)"
-        in lines
-    )
+    spec = 'docs/guides/composing.md from "## Clocks" until "## No such" level 1'
     with pytest.raises(ValueError, match="no line"):
-        hooks.fragment('README.md:migration from "no such line"')
+        hooks.fragment(spec)
+    path, text = hooks.fragment(spec.replace(' until "## No such"', ""))
+    assert path == "docs/guides/composing.md"
+    lines = text.splitlines()
+    assert lines[0] == "# Clocks: tokens, examples and epochs"
+    assert "Re-plan on resume" not in text  # the part before "## Clocks" is cut
+    # Python comments inside code blocks are not headings
+    assert any(line.startswith("# 256 sequences of 2,048 tokens") for line in lines)
+    _, pitch = hooks.fragment('README.md from "**Exact" until "![Five"')
+    assert pitch.startswith("**Exact") and "![Five" not in pitch
+    assert "## Install and run" in hooks.fragment("README.md:setup")[1]
     with pytest.raises(ValueError, match="no section"):
         hooks.fragment("README.md:no-such-section")
 
@@ -229,25 +229,3 @@ def test_griffe_reads_the_converted_docstrings():
     assert "examples" in kinds_
     params = next(s for s in sections if s.kind.value == "parameters").value
     assert {"cycle_momentum", "base_momentum", "max_momentum"} <= {p.name for p in params}
-
-
-PY_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
-DOC_BLOCKS = [
-    (uri, code) for uri, text in _written_pages().items() for code in PY_BLOCK.findall(text)
-]
-
-
-def test_docs_have_examples():
-    assert DOC_BLOCKS
-
-
-@pytest.mark.parametrize("uri,code", DOC_BLOCKS, ids=[u for u, _ in DOC_BLOCKS])
-def test_docs_block_runs(uri, code, capsys):
-    pytest.importorskip("optax")
-    with jax.numpy_dtype_promotion("standard"):  # as test_readme: Optax mixes int32 counts
-        exec(compile(code, str(DOCS / uri), "exec"), {"__name__": "docs"})
-    out = capsys.readouterr().out.splitlines()
-    if uri == "index.md":  # the values the text announces
-        assert out[0] == "{'learning_rate': Array(0., dtype=float32)}"  # warmup from 0
-        half_way = [float(x) for x in out[1].strip("[]").split()]
-        assert half_way == pytest.approx([p * 500 / 1_000 for p in (1e-4, 3e-4, 1e-3, 3e-3)])

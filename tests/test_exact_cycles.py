@@ -307,7 +307,7 @@ def test_keras_float32_tails_against_the_exact_formula(steps):
         assert_close(ours(jnp.asarray(t, jnp.int32)), exact[name], 1.0, steps=t)
         with jax.numpy_dtype_promotion("standard"):
             theirs = np.asarray(jax.vmap(peer)(np.asarray(t, np.int32)), np.float64)
-        # What the README says of Keras: within 3e-7 of the initial rate.
+        # What docs/migration/keras.md says of Keras: within 3e-7 of the initial rate.
         assert np.max(np.abs(theirs - exact[name])) <= 3e-7
 
 

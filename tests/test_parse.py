@@ -139,7 +139,7 @@ def test_error_points_at_the_offending_argument():
 
 
 # Any float a constructor accepts: 0 or a magnitude in [2**-92, 2**127 - 2**103] (the
-# representable range, README "Errors that teach").
+# representable range, docs/guides/contract.md, "Errors that teach").
 _magnitude = st.floats(min_value=2.0**-92, max_value=2.0**127 - 2.0**103)
 finite = st.one_of(st.just(0.0), st.just(-0.0), _magnitude, _magnitude.map(lambda x: -x))
 

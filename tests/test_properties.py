@@ -19,7 +19,7 @@ values = st.floats(0.01, 10.0)
 
 def nonneg(high: float):
     """Floats in [0, high] that constructors accept: below 2**-92 (the representable
-    range, README "Errors that teach") becomes 0."""
+    range, docs/guides/contract.md, "Errors that teach") becomes 0."""
     return st.floats(0.0, high).map(lambda x: 0.0 if x < 2.0**-92 else x)
 
 

@@ -121,7 +121,7 @@ def test_generated_schedules_pass_through_jit_as_arguments(s):
     want = np.asarray(s(steps), np.float64)
     assert np.isfinite(got).all() == np.isfinite(want).all()
     # At 2**31 - 1 a schedule passed as an argument sees its ints above 2**31 as float32
-    # (README: not covered), so the values are compared below it.
+    # (the contract page: not covered), so the values are compared below it.
     ok = np.isfinite(want) & (np.asarray(steps) < 2**31 - 1)
     scale = np.abs(want[ok]).max(initial=0.0)
     np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=1e-5 * scale)
@@ -182,7 +182,7 @@ def test_big_int_leaves_round_trip_exactly_and_pass_through_jit(big, small):
     got = _call_jitted(s, steps)
     np.testing.assert_allclose(
         np.asarray(got), np.asarray(s(steps)), rtol=1e-6, atol=1e-6
-    )  # the ints arrive as float32 (README)
+    )  # the ints arrive as float32 (the contract)
     out = _identity_jitted(s)  # a schedule returned from jit holds arrays
     assert isinstance(out, jaxlrs.Schedule) and jax.tree.structure(out) == treedef
 

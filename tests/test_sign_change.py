@@ -1,7 +1,7 @@
 """Schedules whose values change sign (a negative ``init``, ``end`` or ``low``).
 
 Near a zero crossing no float32 formula keeps 2e-6 relative precision: the value is a
-difference of two terms of the size of the largest value, each rounded. The README states the
+difference of two terms of the size of the largest value, each rounded. The contract page states the
 bound that holds instead, 1e-6 of the largest value in absolute terms (a few float32 ulps);
 this file checks it against the float64 oracle, at dense steps around the crossing and the ends.
 """
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import jaxlrs
 
-SIGN_CHANGE_ABS = 1e-6  # of the largest value: the README bound for sign changes
+SIGN_CHANGE_ABS = 1e-6  # of the largest value: the contract's bound for sign changes
 
 magnitudes = st.floats(1e-6, 1e6)
 lengths = st.sampled_from([1, 2, 7, 100, 10**4, 2**24 + 1, 2**31 - 1]) | st.integers(1, 10**9)
