@@ -73,3 +73,18 @@ def test_readme_catalogue_names_every_public_name():
     for peer in jaxlrs.compat.__all__:
         assert f"compat.{peer}`" in text or f"`.{peer}`" in text, peer
     assert "get_scheduler" in text
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_lists_start_after_a_blank_line(page):
+    """Python-Markdown (the site) reads a list that follows a paragraph line as part of the
+    paragraph; GitHub does not. Each list must follow a blank line or another item."""
+    fenced, previous, glued = False, "", []
+    for number, line in enumerate((ROOT / page).read_text().splitlines(), 1):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"(- |\d+\. )", line):
+            if previous.strip() and not re.match(r"\s*(- |\d+\. )|\s+\S", previous):
+                glued.append(number)
+        previous = "" if fenced else line
+    assert not glued, f"{page}: a list glued to the paragraph above at lines {glued}"
