@@ -204,6 +204,43 @@ def test_summary_streams_in_chunks(monkeypatch):
     assert got.area == pytest.approx(want.sum(), rel=1e-5)
 
 
+@pytest.mark.parametrize(
+    "s",
+    [
+        S.sgdr(1.0, 1_000_003, period_mult=1.5, warmup=100),
+        S.piecewise_constant([10, 2**23 + 1, 2**24 + 3], [1.0, 3.0, 3.0, 0.5]),
+    ],
+    ids=repr,
+)
+def test_summary_beyond_big_uses_the_schedules_own_kernel(monkeypatch, s):
+    """From ``BIG`` steps on, full chunks go through a kernel compiled for the schedule
+    (hyperparameters as constants, no mask) and the last, partial one through the
+    structure's; the fields agree with NumPy over the values and the float64 formula."""
+    kernels = []
+    inner = _tools._schedule_stats
+
+    def spy(schedule, size, index):
+        kernels.append(size)
+        return inner(schedule, size, index)
+
+    monkeypatch.setattr(_tools, "_schedule_stats", spy)
+    n = _tools.BIG + 12_345
+    got = jaxlrs.summary(s, n)
+    assert kernels == [_tools.CHUNK] * (n // _tools.CHUNK)
+    values = np.asarray(jaxlrs.evaluate(s, n), np.float64)
+    want = oracle(s, np.arange(n))
+    top = float(values.max())
+    assert got.peak == pytest.approx(top, rel=2e-6) and got.peak == pytest.approx(
+        want.max(), rel=2e-6
+    )
+    # the first step holding the peak, up to the last bit of a value
+    assert got.peak_step == int(np.flatnonzero(values >= got.peak * (1 - 2e-6))[0])
+    assert got.minimum == pytest.approx(float(values.min()), rel=2e-6, abs=1e-12)
+    assert got.minimum_step == int(np.flatnonzero(values <= got.minimum * (1 + 2e-6) + 1e-12)[0])
+    assert got.final == pytest.approx(want[-1], rel=2e-6, abs=1e-10)
+    assert got.area == pytest.approx(np.sum(values), rel=1e-6)
+
+
 def test_summary_table():
     got = jaxlrs.summary(S.warmup(S.cosine(1e-3, 10_000), 500), 20_000)
     lines = str(got).splitlines()
