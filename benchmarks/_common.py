@@ -42,7 +42,7 @@ class Config:
     targets: bool  # whether the sizes are those the targets are stated for
 
 
-FULL = Config(10**7, 100, 1_000, (1, 10, 100, 1_000), 1_000, 5, 0.05, 300, 15, (10**8, 10**9), True)
+FULL = Config(10**7, 100, 1_000, (1, 10, 100, 1_000), 1_000, 7, 0.05, 300, 15, (10**8, 10**9), True)
 QUICK = Config(10**4, 10, 20, (1, 10), 10, 1, 0.002, 5, 1, (10**4,), False)
 
 
@@ -96,6 +96,18 @@ def median(rounds: list[dict[str, float]], key: str) -> float:
 def ratio(rounds: list[dict[str, float]], top: str, bottom: str) -> float:
     """The median over rounds of ``top / bottom`` measured in the same round."""
     return statistics.median(r[top] / r[bottom] for r in rounds)
+
+
+def ratios(
+    rounds: list[dict[str, float]], top: str, bottom: str, digits: int = 2, unit: str = "x"
+) -> str:
+    """The median per-round ratio ``top / bottom``, and with more than one round the
+    smallest and largest, for the run's noise: ``1.13x (0.95-1.62)``."""
+    text = f"{ratio(rounds, top, bottom):.{digits}f}{unit}"
+    if len(rounds) > 1:
+        each = [r[top] / r[bottom] for r in rounds]
+        text += f" ({min(each):.{digits}f}-{max(each):.{digits}f})"
+    return text
 
 
 def over_iota(fn: Fn, steps: int, stride: int = 1) -> Fn:
@@ -212,7 +224,8 @@ def run_table(argv: Sequence[str] | None, sections: Mapping[str, Section], doc: 
     print(
         f"Sizes: {'quick (smoke run; targets not judged)' if args.quick else 'full'}; "
         f"medians of {cfg.rounds} interleaved round(s) ({cfg.loop_rounds} for the training "
-        f"loops); jaxlrs/against is the median of per-round ratios."
+        f"loops); jaxlrs/against is the median of per-round ratios (in parentheses the "
+        f"smallest and largest)."
     )
     print(render(rows))
     print(f"total {time.perf_counter() - start:.0f} s")

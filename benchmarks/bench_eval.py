@@ -52,6 +52,7 @@ from _common import (
     over_iota,
     progress,
     ratio,
+    ratios,
     run_table,
     seconds,
     sgdr_pair,
@@ -131,10 +132,10 @@ def throughput(cfg: Config, rows: list[Row]) -> None:
             mine,
             "Optax",
             f"{median(per_step, o) * ns:.2f}",
-            f"{ratio(per_step, j, o):.3f}x",
+            ratios(per_step, j, o, 3),
         )
         vs_floor = Row(c.name, measure, mine, "jitted cos", f"{median(res, 'floor') * ns:.2f}", "")
-        vs_floor.ratio = f"{ratio(res, j, 'floor'):.2f}x"
+        vs_floor.ratio = ratios(res, j, "floor", 2)
         if i == 0 and cfg.targets:
             vs_optax.target, vs_floor.target = "<=0.02x (50x faster)", "<=1.5x"
             vs_optax.met = verdict(ratio(per_step, j, o) <= 0.02)
@@ -184,14 +185,14 @@ def compile_times(cfg: Config, rows: list[Row]) -> None:
                     mine,
                     "Optax",
                     f"{median(done, o):.3f}",
-                    f"{ratio(done, j, o):.2f}x",
+                    ratios(done, j, o, 2),
                 )
             )
         else:
             rows.append(Row(case, measure, mine, "Optax", "skipped", "-"))
         if c != sizes[0]:
             row = Row(case, measure, mine, "jaxlrs, 1 cycle", f"{median(res, one):.3f}", "")
-            row.ratio = f"{ratio(res, j, one):.2f}x"
+            row.ratio = ratios(res, j, one, 2)
             if c == sizes[-1] and cfg.targets:
                 row.target, row.met = "<=1.5x", verdict(ratio(res, j, one) <= 1.5)
             rows.append(row)
@@ -216,7 +217,7 @@ def eager(cfg: Config, rows: list[Row]) -> None:
                 f"{median(res, j) * 1e6:.1f}",
                 "Optax",
                 f"{median(res, o) * 1e6:.1f}",
-                f"{ratio(res, j, o):.4f}x",
+                ratios(res, j, o, 4),
                 target="<50 us" if cfg.targets else "",
                 met=verdict(median(res, j) < 50e-6) if cfg.targets else "",
             )
@@ -258,7 +259,7 @@ def bandwidth(cfg: Config, rows: list[Row]) -> None:
                 f"{gbs['jaxlrs']:.1f}",
                 FILL,
                 f"{gbs['fill']:.1f}",
-                f"{ratio(res, 'fill', 'jaxlrs'):.2f}",
+                ratios(res, "fill", "jaxlrs", 2, ""),
             )
         )
         progress(f"bandwidth {n:.0e}")

@@ -50,6 +50,7 @@ from _common import (
     over_iota,
     progress,
     ratio,
+    ratios,
     run_table,
     seconds,
     sgdr_pair,
@@ -96,7 +97,7 @@ def summary(cfg: Config, rows: list[Row]) -> None:
             f"{median(res, a) * ns:.2f}",
             "jitted jnp.sum(s(t0 + arange(n)))",
             f"{median(res, b) * ns:.2f}",
-            f"{ratio(res, a, b):.2f}x",
+            ratios(res, a, b, 2),
         )
         rows.append(judged(row, cfg, "<=1.5x", ratio(res, a, b), 1.5))
 
@@ -212,7 +213,7 @@ def scalar(cfg: Config, rows: list[Row]) -> None:
             f"{median(res, j) * 1e3:.1f}",
             "Optax",
             f"{median(res, p) * 1e3:.1f}",
-            f"{ratio(res, j, p):.2f}x",
+            ratios(res, j, p, 2),
         )
         rows.append(judged(row, cfg, "<=1.0x", ratio(res, j, p), 1.0))
         mine, theirs = size(s), size(o)
@@ -225,7 +226,7 @@ def scalar(cfg: Config, rows: list[Row]) -> None:
         f"{median(res, 'first eager') * 1e3:.1f}",
         "its scalar compile (row above)",
         f"{median(res, one) * 1e3:.1f}",
-        f"{ratio(res, 'first eager', one):.2f}x",
+        ratios(res, "first eager", one, 2),
     )
     rows.append(judged(row, cfg, "<=1.2x", ratio(res, "first eager", one), 1.2))
     rows.append(
@@ -235,7 +236,7 @@ def scalar(cfg: Config, rows: list[Row]) -> None:
             row.jaxlrs,
             "Optax's scalar compile",
             f"{median(res, 'optax sgdr, 1 cycle') * 1e3:.1f}",
-            f"{ratio(res, 'first eager', 'optax sgdr, 1 cycle'):.2f}x",
+            ratios(res, "first eager", "optax sgdr, 1 cycle", 2),
         )
     )
 
@@ -260,7 +261,7 @@ def dispatch(cfg: Config, rows: list[Row]) -> None:
             f"{median(res, name) * 1e6:.1f}",
             "cached jax.jit(lambda t: t + 1)(int)",
             f"{median(res, 'trivial') * 1e6:.1f}",
-            f"{ratio(res, name, 'trivial'):.2f}x",
+            ratios(res, name, "trivial", 2),
         )
         rows.append(judged(row, cfg, "<=2x", ratio(res, name, "trivial"), 2.0))
 
@@ -295,7 +296,7 @@ def cli(cfg: Config, rows: list[Row]) -> None:
         f"{median(res, 'show'):.2f}",
         "python -c: import jax + one compile",
         f"{median(res, 'floor'):.2f}",
-        f"{ratio(res, 'show', 'floor'):.2f}x",
+        ratios(res, "show", "floor", 2),
     )
     rows.append(judged(row, cfg, "<=1.5x", ratio(res, "show", "floor"), 1.5))
 
@@ -347,7 +348,7 @@ def loop(cfg: Config, rows: list[Row]) -> None:
             f"{median(res, key) * us:.1f}",
             "the same loop, constant rate",
             f"{median(res, 'constant') * us:.1f}",
-            f"{ratio(res, key, 'constant'):.3f}x",
+            ratios(res, key, "constant", 3),
         )
         if lib == "jaxlrs":
             judged(row, cfg, "<1.01x", ratio(res, key, "constant"), 1.01 - 1e-12)
