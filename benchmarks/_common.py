@@ -75,6 +75,12 @@ def seconds(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
+def best_of(fn: Callable[[], Any], calls: int) -> float:
+    """The least of ``calls`` timings of ``fn``: other work on a shared machine only ever
+    adds time, so the least is the steadiest (for effects of a few percent)."""
+    return min(seconds(fn) for _ in range(calls))
+
+
 def interleaved(
     runs: Mapping[str, Callable[[], float]], rounds: int, rotate: bool = False
 ) -> list[dict[str, float]]:
