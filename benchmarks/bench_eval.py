@@ -1,6 +1,9 @@
-"""How fast jaxlrs evaluates, against Optax and against a bare ``cos``.
+"""How fast jaxlrs evaluates and how long a user waits, against Optax and against floors.
 
-Prints one table, every number measured in this run:
+``python benchmarks/bench_eval.py`` prints one table, every number measured in this run.
+This file holds the evaluation rows; ``bench_wait.py`` the rows of what a user waits for
+(``summary``, compiles and compiled size, first and later eager calls, the command line, a
+training loop); ``_common.py`` the shared timing and table code. Rows here:
 
 * **throughput**: ``sgdr`` with 100 cycles, ``warmup_cosine`` and ``piecewise_constant``
   with 1,000 knots, each evaluated over 10**7 steps in one jitted call, against the Optax
@@ -9,7 +12,10 @@ Prints one table, every number measured in this run:
   boundaries) and against a floor: a jitted ``cos`` over the same steps;
 * **compile time** of ``sgdr`` with 1, 10, 100 and 1,000 cycles, against
   ``optax.sgdr_schedule`` (tracing, lowering and compiling the 10**7-step function);
-* **eager call**: one call with a Python-int step and no ``jit``, as when logging.
+* **eager call**: one call with a Python-int step and no ``jit``, as when logging;
+* **bandwidth** (on a GPU, or with ``--big``): ``sgdr`` with 100 cycles written out over
+  10**8 and 10**9 steps, in GB/s, as a fraction of a jitted fill of as many float32 values
+  (the device's write bandwidth, measured in the same rounds).
 
 Timings on a shared machine move by up to 2x between runs, so every comparison is measured
 in interleaved rounds (A, B, A, B, ...) in one process; the table shows the median of the
@@ -18,47 +24,42 @@ device specific: it runs unchanged on CPU or GPU (``jax.block_until_ready`` ever
 
 Usage::
 
-    python benchmarks/bench_eval.py              # the full run (about 2 minutes on 2 cores)
-    python benchmarks/bench_eval.py --quick      # small sizes, a few seconds (smoke test)
+    python benchmarks/bench_eval.py              # the full run (a few minutes on 2 cores)
+    python benchmarks/bench_eval.py --quick      # small sizes, seconds (smoke test)
     python benchmarks/bench_eval.py --optax-max-cycles 100   # skip Optax's slow compiles
+    python benchmarks/bench_eval.py --only throughput,bandwidth --big   # some sections
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import os
-import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
+import bench_wait
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from _common import (
+    Config,
+    Fn,
+    Row,
+    eager_calls,
+    interleaved,
+    median,
+    over_iota,
+    progress,
+    ratio,
+    ratios,
+    run_table,
+    seconds,
+    sgdr_pair,
+    verdict,
+)
 
 import jaxlrs
-
-Fn = Callable[[Any], Any]
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    steps: int  # length of the throughput evaluation
-    cycles: int  # sgdr cycles in the throughput and eager rows
-    knots: int  # piecewise_constant boundaries
-    compile_cycles: tuple[int, ...]
-    optax_max_cycles: int  # larger Optax compiles are skipped
-    rounds: int  # interleaved rounds per comparison
-    eager_round_s: float  # minimum duration of one round of eager calls
-    targets: bool  # whether the sizes are those the targets are stated for
-
-
-FULL = Config(10**7, 100, 1_000, (1, 10, 100, 1_000), 1_000, 5, 0.05, True)
-QUICK = Config(10**4, 10, 20, (1, 10), 10, 1, 0.002, False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,16 +70,6 @@ class Case:
     # Optax's piecewise_constant loops over every boundary at every step (~2-5 us a step
     # with 1,000 of them: ~30 s for 10**7 steps), so it is timed on every 100th step only.
     optax_stride: int = 1
-
-
-def sgdr_pair(cycles: int, steps: int, peak: float = 1.0) -> tuple[jaxlrs.Schedule, Fn]:
-    """``cycles`` equal cosine cycles filling ``steps``: jaxlrs and Optax."""
-    period = steps // cycles
-    cycle = dict(init_value=0.0, peak_value=peak, decay_steps=period, warmup_steps=0)
-    return (
-        jaxlrs.sgdr(peak, period, limit=cycles),
-        optax.sgdr_schedule([dict(cycle, end_value=0.0) for _ in range(cycles)]),
-    )
 
 
 def cases(cfg: Config) -> list[Case]:
@@ -106,56 +97,9 @@ def cases(cfg: Config) -> list[Case]:
     ]
 
 
-def over_iota(fn: Fn, steps: int, stride: int = 1) -> Fn:
-    """``fn`` over the steps ``t0, t0 + stride, ...`` below ``t0 + steps``, to be called in
-    one jitted call (``t0`` is an argument so that nothing is constant-folded)."""
-    return lambda t0: fn(t0 + jnp.arange(0, steps, stride, dtype=t0.dtype))
-
-
 def floor(t: jax.Array) -> jax.Array:
     """The cheapest schedule-like work: one ``cos`` per step, of an argument in [0, pi]."""
     return jnp.cos(t.astype(jnp.float32) * np.float32(np.pi / t.shape[0]))
-
-
-def progress(message: str) -> None:
-    print(f"  ... {message}", file=sys.stderr, flush=True)
-
-
-def seconds(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    jax.block_until_ready(fn())
-    return time.perf_counter() - start
-
-
-def interleaved(runs: dict[str, Callable[[], float]], rounds: int) -> list[dict[str, float]]:
-    """``rounds`` rounds, each running every entry once in order; one dict per round."""
-    return [{key: run() for key, run in runs.items()} for _ in range(rounds)]
-
-
-def median(rounds: list[dict[str, float]], key: str) -> float:
-    return statistics.median(r[key] for r in rounds)
-
-
-def ratio(rounds: list[dict[str, float]], top: str, bottom: str) -> float:
-    """The median over rounds of ``top / bottom`` measured in the same round."""
-    return statistics.median(r[top] / r[bottom] for r in rounds)
-
-
-@dataclasses.dataclass
-class Row:
-    case: str
-    measure: str
-    jaxlrs: str
-    optax: str = "-"
-    base: str = "-"
-    speedup: str = "-"  # optax / jaxlrs
-    vs_base: str = "-"  # jaxlrs / base
-    target: str = ""
-    met: str = ""
-
-
-def verdict(ok: bool) -> str:
-    return "yes" if ok else "NO"
 
 
 def throughput(cfg: Config, rows: list[Row]) -> None:
@@ -174,26 +118,29 @@ def throughput(cfg: Config, rows: list[Row]) -> None:
     jax.block_until_ready(fns["floor"](t0))
     runs = {key: (lambda f=f: seconds(lambda: f(t0))) for key, f in fns.items()}
     res = interleaved(runs, cfg.rounds)
-    progress("throughput")
     ns = 1e9 / cfg.steps
     for i, c in enumerate(table):
         j, o = f"jaxlrs {c.name}", f"optax {c.name}"
         # Per step evaluated: Optax may run on every k-th step only.
         per_step = [{**r, o: r[o] * c.optax_stride} for r in res]
         note = f"; optax on every {c.optax_stride}th" if c.optax_stride > 1 else ""
-        row = Row(
+        mine = f"{median(res, j) * ns:.2f}"
+        measure = f"ns/step, {cfg.steps:.0e} steps"
+        vs_optax = Row(
             c.name,
-            f"ns/step (max diff {diffs[c.name]:.0e}{note})",
-            f"{median(res, j) * ns:.2f}",
+            f"{measure} (max diff {diffs[c.name]:.0e}{note})",
+            mine,
+            "Optax",
             f"{median(per_step, o) * ns:.2f}",
-            f"{median(res, 'floor') * ns:.2f} (cos)",
-            f"{ratio(per_step, o, j):.1f}x",
-            f"{ratio(res, j, 'floor'):.2f}x",
+            ratios(per_step, j, o, 3),
         )
+        vs_floor = Row(c.name, measure, mine, "jitted cos", f"{median(res, 'floor') * ns:.2f}", "")
+        vs_floor.ratio = ratios(res, j, "floor", 2)
         if i == 0 and cfg.targets:
-            row.target = ">=50x, <=1.5x"
-            row.met = verdict(ratio(res, o, j) >= 50 and ratio(res, j, "floor") <= 1.5)
-        rows.append(row)
+            vs_optax.target, vs_floor.target = "<=0.02x (50x faster)", "<=1.5x"
+            vs_optax.met = verdict(ratio(per_step, j, o) <= 0.02)
+            vs_floor.met = verdict(ratio(res, j, "floor") <= 1.5)
+        rows += [vs_optax, vs_floor]
 
 
 def compile_seconds(fn: Fn, steps: int) -> Callable[[], float]:
@@ -224,42 +171,31 @@ def compile_times(cfg: Config, rows: list[Row]) -> None:
         res += interleaved(runs, 1)
         progress(f"compile round {r + 1} of {cfg.rounds}")
     one = f"jaxlrs {sizes[0]}"
+    measure = f"compile s, {cfg.steps:.0e}-step call"
     for c in sizes:
         j, o = f"jaxlrs {c}", f"optax {c}"
         done = [r for r in res if o in r]
-        row = Row(
-            f"sgdr, {c} cycle{'s' if c > 1 else ''}",
-            "compile s",
-            f"{median(res, j):.3f}",
-            f"{median(done, o):.3f}" if done else "skipped",
-            f"{median(res, one):.3f} (1 cycle)",
-            f"{ratio(done, o, j):.1f}x" if done else "-",
-            f"{ratio(res, j, one):.2f}x",
-        )
-        if c == sizes[-1] and cfg.targets:
-            row.target = "<=1.5x"
-            row.met = verdict(ratio(res, j, one) <= 1.5)
-        rows.append(row)
-
-
-def eager_calls(fn: Fn, round_s: float) -> Callable[[], float]:
-    """Seconds per call of ``fn(step)`` with a Python-int step, as when logging; enough
-    calls per round to last ``round_s``."""
-    step = [1_000]
-    number = [1]
-
-    def run() -> float:
-        while True:
-            start = time.perf_counter()
-            for _ in range(number[0]):
-                jax.block_until_ready(fn(step[0]))
-                step[0] += 1
-            took = time.perf_counter() - start
-            if took >= round_s or number[0] >= 1 << 20:
-                return took / number[0]
-            number[0] *= 2
-
-    return run
+        case = f"sgdr, {c} cycle{'s' if c > 1 else ''}"
+        mine = f"{median(res, j):.3f}"
+        if done:
+            rows.append(
+                Row(
+                    case,
+                    measure,
+                    mine,
+                    "Optax",
+                    f"{median(done, o):.3f}",
+                    ratios(done, j, o, 2),
+                )
+            )
+        else:
+            rows.append(Row(case, measure, mine, "Optax", "skipped", "-"))
+        if c != sizes[0]:
+            row = Row(case, measure, mine, "jaxlrs, 1 cycle", f"{median(res, one):.3f}", "")
+            row.ratio = ratios(res, j, one, 2)
+            if c == sizes[-1] and cfg.targets:
+                row.target, row.met = "<=1.5x", verdict(ratio(res, j, one) <= 1.5)
+            rows.append(row)
 
 
 def eager(cfg: Config, rows: list[Row]) -> None:
@@ -272,99 +208,74 @@ def eager(cfg: Config, rows: list[Row]) -> None:
     # One round first to calibrate the number of calls per round, then the measured ones.
     interleaved(runs, 1)
     res = interleaved(runs, cfg.rounds)
-    progress("eager calls")
     for c in table:
         j, o = f"jaxlrs {c.name}", f"optax {c.name}"
         rows.append(
             Row(
                 c.name,
-                "eager call us",
+                "eager call us, Python-int step",
                 f"{median(res, j) * 1e6:.1f}",
+                "Optax",
                 f"{median(res, o) * 1e6:.1f}",
-                speedup=f"{ratio(res, o, j):.1f}x",
+                ratios(res, j, o, 4),
                 target="<50 us" if cfg.targets else "",
                 met=verdict(median(res, j) < 50e-6) if cfg.targets else "",
             )
         )
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+FILL = "fill (write bandwidth)"
 
 
-def machine() -> str:
-    dev = jax.devices()[0]
-    return (
-        f"{cpu_model()}, {os.cpu_count()} cores; {jax.default_backend()} "
-        f"({dev.device_kind}, {jax.device_count()} device(s)); python {platform.python_version()}, "
-        f"jax {jax.__version__}, optax {optax.__version__}, float dtype "
-        f"{jnp.zeros(()).dtype}"
-    )
+def fill(t0: jax.Array, steps: int) -> jax.Array:
+    """The write-bandwidth floor: ``steps`` float32 values, each costing nothing."""
+    return jnp.full((steps,), t0.astype(jnp.float32))
 
 
-def render(rows: Sequence[Row]) -> str:
-    head = Row(
-        "case",
-        "measure",
-        "jaxlrs",
-        "optax",
-        "base",
-        "optax/jaxlrs",
-        "jaxlrs/base",
-        "target",
-        "met",
-    )
-    cols = [dataclasses.astuple(r) for r in [head, *rows]]
-    widths = [max(len(c[i]) for c in cols) for i in range(len(cols[0]))]
+def bandwidth(cfg: Config, rows: list[Row]) -> None:
+    """GB/s of ``sgdr`` written over 10**8 and 10**9 steps, against a fill of as many
+    float32 values (on a CPU only with ``--big``: ``n/a on CPU`` otherwise)."""
+    case = f"sgdr, {cfg.cycles} cycles"
+    if not cfg.big:
+        for n in (10**8, 10**9):
+            rows.append(Row(case, f"GB/s written, {n:.0e} steps", "n/a on CPU", FILL, "-", "-"))
+        return
+    t0 = jnp.zeros((), jnp.int32)
+    for n in cfg.big:
+        s, _ = sgdr_pair(cfg.cycles, n)
+        runs = {}
+        for key, f in (
+            ("jaxlrs", jax.jit(over_iota(s, n))),
+            ("fill", jax.jit(lambda t, n=n: fill(t, n))),
+        ):
+            jax.block_until_ready(f(t0))  # compile / warm up
+            runs[key] = lambda f=f: seconds(lambda: f(t0))
+        res = interleaved(runs, cfg.rounds)
+        gbs = {key: 4 * n / median(res, key) / 1e9 for key in runs}
+        rows.append(
+            Row(
+                case,
+                f"GB/s written, {n:.0e} steps (ratio: fraction of the fill's)",
+                f"{gbs['jaxlrs']:.1f}",
+                FILL,
+                f"{gbs['fill']:.1f}",
+                ratios(res, "fill", "jaxlrs", 2, ""),
+            )
+        )
+        progress(f"bandwidth {n:.0e}")
 
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return "\n".join([line(cols[0]), rule, *(line(c) for c in cols[1:])])
+SECTIONS = {
+    "throughput": throughput,
+    "compile": compile_times,
+    "eager": eager,
+    "bandwidth": bandwidth,
+    **bench_wait.SECTIONS,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds per comparison")
-    parser.add_argument(
-        "--optax-max-cycles",
-        type=int,
-        help="compile Optax's sgdr only up to this many cycles (1,000 takes ~10 s)",
-    )
-    args = parser.parse_args(argv)
-    cfg = QUICK if args.quick else FULL
-    if args.rounds is not None:
-        cfg = dataclasses.replace(cfg, rounds=args.rounds)
-    if args.optax_max_cycles is not None:
-        cfg = dataclasses.replace(cfg, optax_max_cycles=args.optax_max_cycles)
-    start = time.perf_counter()
-    rows: list[Row] = []
-    # Optax is written for JAX's default ("standard") dtype promotion; run both libraries
-    # under it, as a user would, even when the caller enabled strict promotion (tests).
-    with jax.numpy_dtype_promotion("standard"):
-        throughput(cfg, rows)
-        compile_times(cfg, rows)
-        eager(cfg, rows)
-    print(f"jaxlrs benchmark on {machine()}")
-    print(
-        f"ns/step: one jitted call over {cfg.steps:,} steps (max diff: largest difference "
-        f"between the jaxlrs and Optax values); compile: trace + lower + compile of that "
-        f"call; eager: one call with a Python-int step, no jit. Medians of {cfg.rounds} "
-        f"interleaved round(s); ratios are medians of per-round ratios; base: a jitted cos "
-        f"over the same steps, or the 1-cycle compile."
-    )
-    print(render(rows))
-    print(f"total {time.perf_counter() - start:.0f} s")
-    return 0
+    return run_table(argv, SECTIONS, __doc__ or "")
 
 
 if __name__ == "__main__":
