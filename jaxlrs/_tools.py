@@ -223,36 +223,33 @@ BIG = 2**24
 
 
 def _stats(values_at: Any, start: Array, size: int, valid: Array | None) -> tuple[Array, ...]:
-    """Peak, its step, minimum, its step, the row sums and the last value of
-    ``values_at(start + i)`` for ``i < valid`` (every ``i < size`` when ``valid`` is None).
-    Unmasked, XLA fuses the three row reductions (max, min, sum) with the evaluation, so
-    the values are never stored (a mask breaks that fusion: 4x slower for ``sgdr``); the
-    first step of the peak (and of the minimum) is found by evaluating its row of ``ROW``
-    steps again."""
+    """Peak, its step, minimum, its step, the sums of each ``ROW`` steps and the last value
+    of ``values_at(start + i)`` for ``i < valid`` (every ``i < size`` when ``valid`` is
+    None).
+
+    Unmasked (a full chunk), XLA fuses the three row reductions (max, min, sum) with the
+    evaluation, so the values are never stored (a mask breaks that fusion: 4x slower for
+    ``sgdr``); the first step of the peak, of the minimum and the last value come from one
+    more evaluation of their three rows. Masked (the last, partial chunk), the values are
+    stored and searched directly: one copy of the schedule's graph to compile, not two."""
     row = min(size, ROW)
-    v = values_at(start + jnp.arange(size, dtype=start.dtype))
-    count = jnp.asarray(size, start.dtype) if valid is None else valid
-    if valid is None:
-        hi, lo, total = v, v, v
-    else:
-        ok = jnp.arange(size, dtype=start.dtype) < valid
+    i = jnp.arange(size, dtype=start.dtype)
+    v = values_at(start + i)
+    if valid is not None:
+        ok = i < valid
         hi, lo = jnp.where(ok, v, -jnp.inf), jnp.where(ok, v, jnp.inf)
-        total = jnp.where(ok, v, jnp.zeros((), v.dtype))
-    hi = hi.reshape(-1, row).max(axis=1)
-    lo = lo.reshape(-1, row).min(axis=1)
-    partial = total.reshape(-1, row).sum(axis=1)
-    j = jnp.arange(row, dtype=start.dtype)
-
-    def row_of(r: Array, fill: float) -> tuple[Array, Array]:
-        k = r.astype(start.dtype) * row + j
-        return k, jnp.where(k < count, values_at(start + k), fill)
-
-    k_hi, w_hi = row_of(jnp.argmax(hi), -jnp.inf)
-    k_lo, w_lo = row_of(jnp.argmin(lo), jnp.inf)
-    _, w_end = row_of((count - 1) // row, 0.0)
-    top, bottom = jnp.argmax(w_hi), jnp.argmin(w_lo)
-    last = w_end[(count - 1) % row]
-    return w_hi[top], k_hi[top], w_lo[bottom], k_lo[bottom], partial, last
+        top, bottom = jnp.argmax(hi), jnp.argmin(lo)
+        partial = jnp.where(ok, v, jnp.zeros((), v.dtype)).reshape(-1, row).sum(axis=1)
+        return hi[top], top, lo[bottom], bottom, partial, v[valid - 1]
+    rows = v.reshape(-1, row)
+    partial = rows.sum(axis=1)
+    last_row = jnp.asarray(size // row - 1, start.dtype)
+    firsts = jnp.stack([jnp.argmax(rows.max(axis=1)), jnp.argmin(rows.min(axis=1))])
+    firsts = jnp.concatenate([firsts.astype(start.dtype), last_row[None]]) * row
+    k = (firsts[:, None] + jnp.arange(row, dtype=start.dtype)[None, :]).reshape(-1)
+    w = values_at(start + k).reshape(3, row)
+    top, bottom = jnp.argmax(w[0]), jnp.argmin(w[1])
+    return w[0, top], firsts[0] + top, w[1, bottom], firsts[1] + bottom, partial, w[2, -1]
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3))
