@@ -613,15 +613,22 @@ def evaluator(schedule: Schedule) -> tuple[Callable[..., Array], tuple[Any, ...]
 @functools.lru_cache(maxsize=4096)
 def _unpacking(treedef: Any, kinds: str) -> Callable[..., Array]:
     """The jitted evaluation for one structure, taking the packed hyperparameters."""
+    n_ints, n_floats = kinds.count("i"), kinds.count("f")
 
     def evaluate(
         ints: Array, floats: Array, fixes: Array, others: tuple[Any, ...], step: Any
     ) -> Array:
-        float_leaves = list(floats)
-        pools = {"i": iter(list(ints)), "f": iter(float_leaves), "a": iter(others)}
+        # Only the slots in use: the vectors' padding is never read (nothing to trace,
+        # lower and eliminate again).
+        float_leaves = [floats[j] for j in range(n_floats)]
+        pools = {
+            "i": iter([ints[j] for j in range(n_ints)]),
+            "f": iter(float_leaves),
+            "a": iter(others),
+        }
         leaves = [next(pools[k]) for k in kinds]
         # The bits float32 dropped from each float hyperparameter, for _time.power.
-        table = {id(x): (x, c) for x, c in zip(float_leaves, list(fixes), strict=True)}
+        table = {id(x): (x, fixes[j]) for j, x in enumerate(float_leaves)}
         with _time.corrections(table):
             return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
 

@@ -356,7 +356,17 @@ def count_le(time: Time, boundaries: Array) -> Array:
         key, b = to_float(time), b.astype(float_dtype())
         if time.exact:
             b = jnp.where(b >= _top(), jnp.inf, b)
+    if b.shape[-1] <= FEW:  # a few knots: compare with each, a smaller graph than a search
+        key = jnp.asarray(key)
+        wide = jnp.expand_dims(key, -1)
+        knots = b.reshape((1,) * key.ndim + b.shape)
+        return jnp.sum(knots <= wide, axis=-1, dtype=index_dtype())
     return jnp.searchsorted(b, key, side="right", method="scan").astype(index_dtype())
+
+
+FEW = 16
+"""Up to this many boundaries ``count_le`` compares with each (O(n) per step, a few fused
+operations); above, it searches (O(log n), a loop)."""
 
 
 def before(time: Time, steps: Any) -> Array:
