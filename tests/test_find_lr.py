@@ -288,6 +288,22 @@ class TestQuadratics:
         assert r.steepest < r.valley < r.minimum < case["bound"]
 
 
+def test_the_measurement_script_runs(capsys):
+    """benchmarks/find_lr_quadratics.py (the docstring's figures) on a few cases."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "find_lr_quadratics.py"
+    spec = importlib.util.spec_from_file_location("find_lr_quadratics", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("noisy: 20 cases") and "exact: 10 cases" in out
+    assert out.count("a sweep ending at b / 2 stopped: never") == 2
+
+
 def test_digits_softmax_regression():
     """A real dataset (scikit-learn's bundled digits): the suggestions are finite and
     training for 300 SGD steps at either of them lowers the full training loss."""

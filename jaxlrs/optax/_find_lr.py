@@ -305,8 +305,8 @@ def find_lr(
     1,600 generated quadratics (``lambda_max`` 0.1 to 1000, condition numbers 1 to 1000,
     dimensions 2 to 100, a starting error of 3 along every eigenvector; 1,000 with batch
     noise of standard deviation 0.01 to 1, 600 without; the generator of
-    ``tests/test_find_lr.py::TestQuadratics``, which asserts these on 55 other seeds),
-    with ``bound = 2 / lambda_max``:
+    ``tests/test_find_lr.py::TestQuadratics``, which asserts these on 55 other seeds;
+    ``benchmarks/find_lr_quadratics.py`` prints them), with ``bound = 2 / lambda_max``:
 
     * the test stops at 2.2 to 8.3 times the bound with noise, 8.1 to 12.7 without (the
       smoothed loss must climb back over its memory of the earlier, larger losses); a
