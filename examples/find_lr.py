@@ -3,15 +3,17 @@
 A small network (64-32-10 MLP, tanh) on scikit-learn's bundled handwritten digits
 (``sklearn.datasets.load_digits``: 1,797 8x8 images, no download), SGD with momentum 0.9,
 minibatches of 32. ``jaxlrs.optax.find_lr`` sweeps the rate from 1e-7 to 10 over 100
-updates in one compiled scan and suggests two rates (fastai's ``valley`` and PyTorch
-Lightning's ``steepest``); the script then trains 300 updates at ``valley``.
+updates in one compiled scan and suggests three rates (PyTorch Lightning's ``steepest``,
+fastai's ``valley`` and fastai's ``minimum``); the script then trains 300 updates at
+``valley`` and at ``minimum``.
 
 Output: the suggestions, where the test stopped, the training loss before and after, and
 with ``--out FILE`` a plot of the range test (needs matplotlib).
 
-Checks (a failed check exits non-zero with its reason): both suggestions are finite and
-inside the sweep, ``valley`` is below the rate at which the loss diverged, and 300 updates
-at ``valley`` at least halve the training loss.
+Checks (a failed check exits non-zero with its reason): the suggestions are finite and
+positive, ``steepest`` and ``valley`` inside the sweep, ``valley`` and ``minimum`` below
+the rate at which the loss diverged (when it did), and 300 updates at each of ``valley``
+and ``minimum`` at least halve the training loss.
 
 Run: ``python examples/find_lr.py [--out find_lr.png]``.
 """
@@ -93,16 +95,19 @@ def main(argv: list[str] | None = None) -> None:
         print(f"stopped at update {result.stopped_at} (rate {stop:.3g}): the loss diverged")
     print(f"steepest: {result.steepest:.3g} (PyTorch Lightning's rule)")
     print(f"valley:   {result.valley:.3g} (fastai's rule)")
+    print(f"minimum:  {result.minimum:.3g} (fastai's rule: a tenth of the lowest loss's rate)")
     for name, lr in (("steepest", result.steepest), ("valley", result.valley)):
         check(lr is not None and 1e-7 <= lr < 10.0, f"{name} {lr} is not inside the sweep")
-    assert result.valley is not None
+    check(result.minimum is not None and result.minimum > 0, "minimum is missing")
+    assert result.valley is not None and result.minimum is not None
     if result.stopped_at is not None:
-        check(result.valley < float(result.lrs[-1]), "valley is not below the divergence")
-
-    tx = optimizer(learning_rate=result.valley)
+        for name, lr in (("valley", result.valley), ("minimum", result.minimum)):
+            check(lr < float(result.lrs[-1]), f"{name} is not below the divergence")
 
     @jax.jit
-    def train(params: Any, data: tuple[Array, Array]) -> Any:
+    def train(lr: Array, params: Any, data: tuple[Array, Array]) -> Any:
+        tx = optimizer(learning_rate=lr)  # one program for both rates
+
         def step(carry: Any, batch: tuple[Array, Array]) -> tuple[Any, None]:
             params, state = carry
             updates, state = tx.update(jax.grad(loss)(params, batch), state, params)
@@ -111,9 +116,11 @@ def main(argv: list[str] | None = None) -> None:
         return jax.lax.scan(step, (params, tx.init(params)), data)[0][0]
 
     before = float(loss(params, (x, y)))
-    after = float(loss(train(params, batches(x, y, k_train, 300)), (x, y)))
-    print(f"training 300 updates at valley: loss {before:.3f} -> {after:.3f}")
-    check(np.isfinite(after) and after < before / 2, "the loss did not fall by half")
+    data = batches(x, y, k_train, 300)
+    for name, lr in (("valley", result.valley), ("minimum", result.minimum)):
+        after = float(loss(train(jnp.float32(lr), params, data), (x, y)))
+        print(f"training 300 updates at {name}: loss {before:.3f} -> {after:.3f}")
+        check(np.isfinite(after) and after < before / 2, f"the loss did not fall by half at {name}")
 
     if args.out:
         fig = result.plot()

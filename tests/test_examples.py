@@ -63,16 +63,18 @@ def test_convergence_runs_its_checks_in_quick_mode(tmp_path):
 
 
 def test_find_lr_runs_its_checks_and_saves_a_plot(tmp_path):
-    """examples/find_lr.py runs the range test on the bundled digits, prints both
-    suggestions, checks that training at valley halves the loss, and saves the plot."""
+    """examples/find_lr.py runs the range test on the bundled digits, prints the three
+    suggestions, checks that training at valley and at minimum halves the loss, and saves
+    the plot."""
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
     out = tmp_path / "find_lr.png"
     r = run_example("find_lr.py", "--out", str(out))
     assert r.returncode == 0, f"exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
     lines = r.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines[2:4]] == ["steepest", "valley"]
-    assert lines[4].startswith("training 300 updates at valley: loss ")
+    assert [line.split(":")[0] for line in lines[2:5]] == ["steepest", "valley", "minimum"]
+    assert lines[5].startswith("training 300 updates at valley: loss ")
+    assert lines[6].startswith("training 300 updates at minimum: loss ")
     assert out.stat().st_size > 10_000
 
 

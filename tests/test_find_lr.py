@@ -182,9 +182,15 @@ def test_steepest_index_is_lightnings_rule():
     assert F.steepest_index(lrs[:1], np.ones(1)) is None
 
 
+def minimum_oracle(lrs: np.ndarray, losses: np.ndarray) -> float:
+    """fastai's minimum: lr_min = lrs[losses.argmin()]; lr_min / 10."""
+    return float(lrs[int(np.argmin(losses))]) / 10
+
+
 def test_suggestions_are_taken_on_the_libraries_slices():
-    """valley on smoothed[steps // 10 : -5] (fastai), steepest on smoothed[10:-1]
-    (Lightning), each returning the rate at its index."""
+    """valley and minimum on smoothed[steps // 10 : -5] (fastai), steepest on
+    smoothed[10:-1] (Lightning), each returning the rate at its index (a tenth of it for
+    minimum)."""
     rng = np.random.default_rng(3)
     steps = 120
     r = find_lr(
@@ -194,29 +200,108 @@ def test_suggestions_are_taken_on_the_libraries_slices():
     assert r.valley == r.lrs[steps // 10 + v]
     s = steepest_oracle(r.lrs[10:-1].astype(np.float64), r.smoothed[10:-1].astype(np.float64))
     assert s is not None and r.steepest == r.lrs[10 + s]
+    cut = slice(steps // 10, -5)
+    assert r.minimum == minimum_oracle(r.lrs[cut], r.smoothed[cut])
     short = find_lr(lambda w: jnp.sum(w**2), jnp.ones(2), None, steps=11)
     assert short.steepest is None and short.valley is not None  # 0 and 5 points left
+    assert short.minimum == minimum_oracle(short.lrs[1:-5], short.smoothed[1:-5])
+    tiny = find_lr(lambda w: jnp.sum(w**2), jnp.ones(2), None, steps=5)
+    assert tiny.valley is None and tiny.minimum is None  # no point left
 
 
-def test_quadratics_suggest_below_the_sgd_stability_bound():
-    """Plain SGD on a quadratic with largest curvature lambda_max diverges above
-    2 / lambda_max. Across generated spectra (lambda_max from 5 to 500, 100x spread, noisy
-    batches) and the default sweep: the test stops above the bound; valley lies below it,
-    by a factor between 1 and 100 (fastai's rule starts the valley where the loss first
-    falls, ~ln(q) / lambda_max for a sweep of ratio q per update); steepest (the slope
-    against the rate itself) lies far below valley."""
-    rng = np.random.default_rng(4)
-    steps = 100
-    for _ in range(6):
-        lmax = float(np.exp(rng.uniform(np.log(5.0), np.log(500.0))))
-        lam = lmax * np.exp(rng.uniform(np.log(0.01), 0.0, 8))
-        lam[0] = lmax
-        x0 = jnp.asarray(3.0 * rng.normal(size=8), jnp.float32)
-        r = find_lr(quad, x0, quad_batches(rng, lam, steps), steps=steps)
-        bound = 2 / lmax
-        assert r.stopped_at is not None and r.lrs[r.stopped_at] > bound
-        assert bound / 100 < r.valley < bound, (lmax, r.valley)
-        assert r.steepest < r.valley / 10, (lmax, r.steepest)
+# -- known answers: plain SGD on generated quadratics -----------------------------------
+#
+# SGD on 0.5 (w - xi)^T H (w - xi) contracts every eigendirection while lr < 2 / lambda_max
+# and diverges above it. Each case draws lambda_max (0.1 to 1000), a condition number (1 to
+# 1000), a dimension d (2 to 100), a starting error of 3 along every eigenvector and batch
+# noise xi ~ N(0, sigma^2 I) (sigma from 0.01 to 1: the starting error is 3 to 300 times
+# the noise), or no noise. All live in R^100 (zero curvature outside the d directions), so
+# one compiled program serves every case. The sweep is the default (1e-7 to 10, 100
+# updates) when it reaches 20 times the bound, else 1e-7 to 1000.
+
+DIM = 100
+FACTOR = 16  # b / FACTOR <= minimum < b, as the docstring of find_lr states
+
+
+def random_quadratic(seed: int, noisy: bool, steps: int = 100) -> dict:
+    rng = np.random.default_rng(seed)
+    lmax = float(np.exp(rng.uniform(np.log(0.1), np.log(1e3))))
+    cond = float(np.exp(rng.uniform(0.0, np.log(1e3))))
+    d = int(np.exp(rng.uniform(np.log(2), np.log(DIM + 0.5))))
+    lam = lmax * np.exp(rng.uniform(-np.log(cond), 0.0, d))
+    lam[0], lam[-1] = lmax, lmax / cond
+    sigma = float(np.exp(rng.uniform(np.log(0.01), 0.0))) if noisy else 0.0
+    q = np.linalg.qr(rng.normal(size=(DIM, DIM)))[0][:, :d]
+    a = jnp.asarray((q * lam) @ q.T, jnp.float32)
+    xi = jnp.asarray(sigma * rng.normal(size=(steps, DIM)), jnp.float32)
+    x0 = jnp.asarray(q @ (3.0 * rng.choice([-1.0, 1.0], d)), jnp.float32)
+    bound = 2 / lmax
+    return {
+        "batches": {"A": jnp.broadcast_to(a, (steps, DIM, DIM)), "xi": xi},
+        "x0": x0,
+        "bound": bound,
+        "high": 10.0 if 20 * bound <= 10.0 else 1000.0,
+        "steps": steps,
+        "id": f"{'noisy' if noisy else 'exact'}{seed}-lmax{lmax:.3g}-cond{cond:.3g}-d{d}"
+        + f"-sigma{sigma:.2g}",
+    }
+
+
+QUADRATICS = [(seed, True) for seed in range(40)] + [(seed, False) for seed in range(100, 115)]
+
+
+@functools.cache
+def quadratic_run(seed: int, noisy: bool) -> tuple[dict, RangeTest]:
+    case = random_quadratic(seed, noisy)
+    r = find_lr(quad, case["x0"], case["batches"], high=case["high"], steps=case["steps"])
+    return case, r
+
+
+@pytest.mark.parametrize(
+    "seed, noisy", QUADRATICS, ids=[random_quadratic(*c, steps=1)["id"] for c in QUADRATICS]
+)
+class TestQuadratics:
+    def test_stops_above_the_bound(self, seed, noisy):
+        """The test stops, at a rate above 2 / lambda_max, within a few updates past it."""
+        case, r = quadratic_run(seed, noisy)
+        assert r.stopped_at is not None
+        assert case["bound"] < r.lrs[r.stopped_at] < 20 * case["bound"]
+
+    def test_does_not_stop_below_the_bound(self, seed, noisy):
+        """A sweep that ends at half the bound runs all its updates: the loss only falls."""
+        case = random_quadratic(seed, noisy)
+        high = case["bound"] / 2
+        r = find_lr(quad, case["x0"], case["batches"], low=high * 1e-8, high=high)
+        assert r.stopped_at is None and len(r.lrs) == case["steps"]
+
+    def test_minimum_is_below_the_bound_within_a_small_factor(self, seed, noisy):
+        """fastai's minimum: a tenth of the rate of the smallest smoothed loss, which lies
+        past where the raw loss turns up: b / 16 <= it < b."""
+        case, r = quadratic_run(seed, noisy)
+        assert case["bound"] / FACTOR <= r.minimum < case["bound"]
+
+    def test_valley_and_steepest_lie_below_minimum(self, seed, noisy):
+        """valley (mid-way down the whole fall, which starts where the loss first moves) and
+        steepest (the slope against the rate, largest at the smallest rates) are safe but
+        not within a small factor: steepest < valley < minimum < b."""
+        case, r = quadratic_run(seed, noisy)
+        assert r.steepest < r.valley < r.minimum < case["bound"]
+
+
+def test_the_measurement_script_runs(capsys):
+    """benchmarks/find_lr_quadratics.py (the docstring's figures) on a few cases."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "find_lr_quadratics.py"
+    spec = importlib.util.spec_from_file_location("find_lr_quadratics", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("noisy: 20 cases") and "exact: 10 cases" in out
+    assert out.count("a sweep ending at b / 2 stopped: never") == 2
 
 
 def test_digits_softmax_regression():
@@ -235,8 +320,8 @@ def test_digits_softmax_regression():
 
     p0 = {"w": jnp.zeros((64, 10)), "b": jnp.zeros(10)}
     r = find_lr(loss, p0, jax.tree.map(lambda b: b[:100], batches))
-    assert np.isfinite(r.valley) and np.isfinite(r.steepest)
-    assert 1e-7 <= r.steepest < r.valley < 10.0
+    assert np.isfinite(r.valley) and np.isfinite(r.steepest) and np.isfinite(r.minimum)
+    assert 1e-7 <= r.steepest < r.valley < r.minimum < 10.0
 
     @jax.jit
     def train(lr):
@@ -248,7 +333,7 @@ def test_digits_softmax_regression():
 
     full = {"x": x, "y": y}
     before = float(loss(p0, full))
-    assert float(train(r.valley)) < 0.9 * before
+    assert float(train(r.minimum)) < float(train(r.valley)) < 0.9 * before
     assert float(train(r.steepest)) < before
 
 
@@ -296,6 +381,7 @@ def test_result_is_a_frozen_dataclass_and_plots():
         "smoothed loss",
         f"steepest {r.steepest:.3g}",
         f"valley {r.valley:.3g}",
+        f"minimum {r.minimum:.3g}",
     ]
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), r.smoothed)
     assert f"diverged at update {r.stopped_at}" in ax.get_title()
@@ -303,7 +389,7 @@ def test_result_is_a_frozen_dataclass_and_plots():
     fig2 = plt.figure()
     try:
         assert r.plot(ax=fig2.add_subplot(), raw=False, log=False) is fig2
-        assert len(fig2.axes[0].get_lines()) == 3 and fig2.axes[0].get_xscale() == "linear"
+        assert len(fig2.axes[0].get_lines()) == 4 and fig2.axes[0].get_xscale() == "linear"
     finally:
         plt.close(fig2)
 
