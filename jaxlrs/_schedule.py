@@ -315,7 +315,7 @@ class Schedule:
         Where it runs: an *eager* call, one whose step is a host value (a Python int or
         float, a NumPy scalar or array, a list of numbers) made outside any JAX
         transformation with concrete hyperparameters, as a logging line makes it, runs on
-        the host CPU backend (``jax.devices("cpu")[0]``), never on the default device: on
+        the host CPU backend (``jax.devices("cpu")[0]``), whatever the default device: on
         a GPU or TPU it neither queues behind a training step nor waits for one. It
         returns an *uncommitted* array on that CPU device, which mixes freely with arrays
         on any device (``lr * grads`` moves ``lr`` to the device of ``grads``). Its values
