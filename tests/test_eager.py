@@ -52,10 +52,11 @@ def test_host_step_runs_on_the_cpu_backend_and_mixes(name, step):
         out = s(step)
         on_accel = jax.device_put(jnp.ones(np.shape(out), out.dtype), ACCEL)
         mixed = out * on_accel
+        jitted = jax.jit(lambda a, b: a * b)(on_accel, out)  # as a training step takes it
         reference = _reference(SCHEDULES[name], step)
     assert out.devices() == {CPU}
     assert not out.committed
-    assert mixed.devices() == {ACCEL}
+    assert mixed.devices() == jitted.devices() == {ACCEL}
     np.testing.assert_array_equal(np.asarray(mixed), np.asarray(out))
     # bit for bit what the default device computes (same dtype, same bits)
     assert np.asarray(out).dtype == reference.dtype
