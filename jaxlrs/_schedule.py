@@ -8,7 +8,7 @@ import functools
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -258,8 +258,9 @@ class Schedule:
     ``tree_unflatten(treedef, leaves)`` of a flattened schedule equals it.
 
     A call evaluates through one cached jitted function per structure, with the
-    hyperparameters as its arguments (a few tens of microseconds a call outside any
-    transformation). Under ``vmap`` and ``grad`` the same function is transformed, so
+    hyperparameters as its arguments (some microseconds a call outside any
+    transformation; with a host step such a call runs on the host CPU backend, see
+    :meth:`__call__`). Under ``vmap`` and ``grad`` the same function is transformed, so
     ``s(steps)`` and ``jax.vmap(s)(steps)`` agree bit for bit; inside an outer ``jit`` or
     ``scan`` it is compiled into the caller, where XLA may fold concrete hyperparameters as
     constants (results can then differ in the last bit).
@@ -309,6 +310,33 @@ class Schedule:
         return jnp.broadcast_to(out, jnp.shape(time.n))
 
     def __call__(self, step: Any) -> Array:
+        """The values at ``step`` (see the class docstring for the steps accepted).
+
+        Where it runs: an *eager* call, one whose step is a host value (a Python int or
+        float, a NumPy scalar or array, a list of numbers) made outside any JAX
+        transformation with concrete hyperparameters, as a logging line makes it, runs on
+        the host CPU backend (``jax.devices("cpu")[0]``), whatever the default device: on
+        a GPU or TPU it neither queues behind a training step nor waits for one. It
+        returns an *uncommitted* array on that CPU device, which mixes freely with arrays
+        on any device (``lr * grads`` moves ``lr`` to the device of ``grads``). Its values
+        are bit for bit those of the same call on the default device (one compiled
+        function per structure, on the same hyperparameters). A step that is a
+        ``jax.Array`` evaluates where JAX puts it (its device, or the default device);
+        inside ``jit``, ``vmap``, ``grad`` or ``scan`` the call is traced into the caller,
+        and with a traced hyperparameter it is traced too: both exactly as without this
+        rule. Without a CPU backend (``JAX_PLATFORMS=cuda``) an eager call runs on the
+        default device."""
+        packed = self._packed
+        kind = type(step)
+        if (  # the fast path of an eager call with a Python-number step (see _on_host)
+            (kind is int or kind is float)
+            and packed is not None
+            and packed.host is not None
+            and packed.x64 == jax.config.jax_enable_x64  # type: ignore[attr-defined]
+            and (kind is float or -packed.limit <= step <= packed.limit)
+            and _at_top_level()
+        ):
+            return _on_host(packed, step)
         step = _host_step(self, step)
         # Always through the one jitted function (also under vmap/grad, and nested inside
         # an outer jit), so that s(steps) and jax.vmap(s)(steps) run the same compiled code
@@ -316,6 +344,9 @@ class Schedule:
         # the function for this structure taking the packed hyperparameters (see _pack),
         # or _evaluate_jitted while a hyperparameter is traced.
         fn, args = evaluator(self)
+        host = type(step) in (int, float) or isinstance(step, (np.ndarray, np.generic))
+        if host and fn is not _evaluate_jitted and _at_top_level():
+            return _on_host(self._packed, step)  # type: ignore[arg-type]
         return fn(*args, step)
 
     # -- pytree -------------------------------------------------------------------------
@@ -539,11 +570,16 @@ def _evaluate_jitted(schedule: Schedule, step: Any) -> Array:
 # ``_evaluate_jitted`` traces, and a call costs one dispatch with four arguments.
 
 
-class _Packed(NamedTuple):
+@dataclasses.dataclass(eq=False)
+class _Packed:
     dtype: np.dtype  # the index dtype (x64 on or off) the vectors were packed for
     fn: Callable[..., Array] | None  # None: a hyperparameter is traced
-    args: tuple[Any, ...]  # (ints, floats, other leaves)
+    args: tuple[Any, ...]  # (ints, floats, fixes, other leaves), on the default device
     structure: tuple[Any, ...] = ()  # (treedef, kinds): what ``fn`` was built for
+    raw: tuple[Any, ...] = ()  # the host values ``args`` were made from
+    host: tuple[Any, ...] | None = None  # ``args`` on the CPU device, made on first use
+    x64: bool = False  # jax_enable_x64 when packed (read faster than the index dtype)
+    limit: int = 0  # the index dtype's largest value
 
 
 @jax.jit
@@ -563,10 +599,31 @@ def _weak_vector(xs: list[Any], dtype: np.dtype, zero: Any) -> Array:
         return _weaken(values, zero)
 
 
-def _on_device(xs: list[Any]) -> tuple[Any, ...]:
-    """Array leaves (collapsed knot lists) moved to the device once, not on every call."""
+def _on_device(xs: list[Any], cpu: Any = None) -> tuple[Any, ...]:
+    """Array leaves (collapsed knot lists) moved to the device once, not on every call.
+    With ``cpu``: for the host copy (``_host_args``), also a JAX array left uncommitted
+    on another device is copied to it, with its weak type (a committed one stays where
+    its owner put it, and the call runs there)."""
     with jax.ensure_compile_time_eval():
-        return tuple(jnp.asarray(x) if isinstance(x, np.ndarray) else x for x in xs)
+        out = tuple(jnp.asarray(x) if isinstance(x, np.ndarray) else x for x in xs)
+        if cpu is None:
+            return out
+        return tuple(_copy_to_host(x, cpu) for x in out)
+
+
+@jax.jit
+def _weak_copy(values: Array, zero: Any) -> Array:
+    return jax.lax.broadcast(zero, values.shape).at[...].set(values)
+
+
+def _copy_to_host(x: Any, cpu: Any) -> Any:
+    if not isinstance(x, jax.Array) or x.committed or x.devices() == {cpu}:
+        return x
+    values = np.asarray(x)
+    with jax.default_device(cpu):
+        if not x.weak_type:
+            return jnp.asarray(values)
+        return _weak_copy(values, 0 if values.dtype.kind in "iu" else 0.0)
 
 
 def _kind(x: Any) -> str:
@@ -585,15 +642,89 @@ def _pack(schedule: Schedule) -> _Packed:
     floats = pick("f")
     fix = np.zeros(max(8, 1 << (len(floats) - 1).bit_length()), _time.float_dtype())
     fix[: len(floats)] = [_time.host_correction(x) for x in floats]
+    raw = (pick("i"), floats, fix, pick("a"))
+    fn = _unpacking(treedef, kinds)
+    x64 = bool(jax.config.jax_enable_x64)  # type: ignore[attr-defined]
+    return _Packed(index, fn, _place(raw), (treedef, kinds), raw, None, x64, _time.index_max())
+
+
+def _place(raw: tuple[Any, ...], cpu: Any = None) -> tuple[Any, ...]:
+    """The packed arguments, uncommitted on the default device (``cpu``: see
+    ``_on_device``)."""
+    ints, floats, fix, others = raw
     with jax.ensure_compile_time_eval():
         fix_vector = jnp.asarray(fix)
-    args = (
-        _weak_vector(pick("i"), index, 0),
+    return (
+        _weak_vector(ints, _time.index_dtype(), 0),
         _weak_vector(floats, _time.float_dtype(), 0.0),
         fix_vector,
-        _on_device(pick("a")),
+        _on_device(others, cpu),
     )
-    return _Packed(index, _unpacking(treedef, kinds), args, (treedef, kinds))
+
+
+# -- eager calls on the host ---------------------------------------------------------------
+# An eager call with a host step runs on the CPU backend (see ``Schedule.__call__``): the
+# same jitted function, given a copy of the packed arguments that lives, uncommitted, on
+# the CPU device, and called with that device as the default one, so that the step goes
+# there and the result stays uncommitted (it then moves to wherever it is used; a
+# *committed* CPU array would raise when added to an array committed to another device).
+
+
+@functools.cache
+def _host_device() -> tuple[Any, bool]:
+    """The CPU device (None without a CPU backend), and whether it is the process's
+    default device when no ``jax.default_device`` is set."""
+    try:
+        cpu = jax.devices("cpu")[0]
+    except RuntimeError:  # JAX_PLATFORMS without cpu
+        return None, False
+    return cpu, jax.devices()[0] == cpu
+
+
+def _on_host(packed: _Packed, step: Any) -> Array:
+    cpu, is_default = _host_device()
+    if cpu is None:
+        return packed.fn(*packed.args, step)  # type: ignore[misc]
+    args = packed.host
+    if args is None:
+        args = packed.host = _host_args(packed, cpu)
+    chosen = jax.config.jax_default_device  # type: ignore[attr-defined]
+    if (chosen is None and is_default) or chosen is cpu:
+        return packed.fn(*args, step)  # type: ignore[misc]
+    with jax.default_device(cpu):
+        return packed.fn(*args, step)  # type: ignore[misc]
+
+
+def _host_args(packed: _Packed, cpu: Any) -> tuple[Any, ...]:
+    """The packed arguments uncommitted on ``cpu``: the default ones when they are there."""
+    if all(a.devices() == {cpu} for a in packed.args[:3]) and all(
+        not isinstance(a, jax.Array) or a.devices() == {cpu} for a in packed.args[3]
+    ):
+        return packed.args
+    with jax.default_device(cpu):
+        return _place(packed.raw, cpu)
+
+
+def _at_top_level() -> bool:
+    """Whether no JAX transformation (``jit``, ``vmap``, ``grad``, ...) is tracing."""
+    check = _trace_state_clean
+    return check() if check is not None else _probe_top_level()
+
+
+def _probe_top_level() -> bool:
+    """The public-API fallback of ``_at_top_level`` (a few microseconds): an operation
+    gives a tracer while ``jit``, ``scan`` or any staging transformation traces. Under
+    ``vmap`` or ``grad`` alone it gives a concrete array, so there an eager call with a
+    host step would run on the host too (its value is a constant of the computation)."""
+    return not _is_tracer(jnp.zeros((), jnp.int32) + 0)
+
+
+_trace_state_clean: Callable[[], bool] | None
+try:  # JAX's own check (internal; present in jax 0.10.2), with the probe above
+    # as its fallback should a JAX release move it
+    from jax._src.core import trace_state_clean as _trace_state_clean
+except ImportError:  # pragma: no cover
+    _trace_state_clean = None
 
 
 def evaluator(schedule: Schedule) -> tuple[Callable[..., Array], tuple[Any, ...]]:
