@@ -342,7 +342,8 @@ def whole(time: Time) -> Array:
 
 
 def count_le(time: Time, boundaries: Array) -> Array:
-    """How many of the sorted ``boundaries`` are ``<= t`` (a binary search, O(log n)).
+    """How many of the sorted ``boundaries`` are ``<= t`` (a binary search, O(log n); up
+    to ``FEW`` boundaries a comparison with each).
 
     For integer boundaries and a step ``n / d``, ``b <= n / d`` exactly when
     ``b <= floor(n / d)``, so the search runs on exact integers (unsigned ones for

@@ -218,7 +218,7 @@ def evaluate(schedule: Schedule, steps: Any, *, chunk: int = CHUNK) -> np.ndarra
 ROW = 256
 """Steps per partial sum of ``summary``'s area (added in float64 on the host)."""
 
-BIG = 2**24
+BIG = 2**23
 """From this many steps on, ``summary`` compiles a kernel for the schedule itself."""
 
 
@@ -321,7 +321,7 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
 
     The steps are reduced ``chunk`` at a time inside one jitted function, so a summary over
     ``10**9`` steps runs in bounded memory, in one pass that never stores the values: below
-    ``BIG`` (``2**24``) steps by one compiled function per schedule structure (shared by
+    ``BIG`` (``2**23``) steps by one compiled function per schedule structure (shared by
     every schedule of that structure, its hyperparameters as arguments); from ``BIG`` on by
     one compiled for the schedule itself, its hyperparameters constants as in a user's
     ``jit`` over ``schedule(t)`` (a compile of about 0.1 s that makes each step as cheap as
