@@ -100,10 +100,16 @@ def _check_chunk(fn: str, chunk: Any) -> int:
     return chunk
 
 
+MIN_BLOCK = 2**14
+"""The smallest size of a jitted call (unless ``chunk`` is smaller): every evaluation of up
+to this many steps shares one compiled function per structure (a summary and the plot
+beside it, ``python -m jaxlrs show``), at the cost of evaluating some padding."""
+
+
 def _block(n: int, chunk: int) -> int:
     """The size of each jitted call: a power of two (few distinct compilations), at most
-    ``chunk`` and no larger than needed for ``n`` steps."""
-    return min(chunk, 1 << max(n - 1, 0).bit_length())
+    ``chunk``, at least ``MIN_BLOCK`` and otherwise no larger than needed for ``n`` steps."""
+    return min(chunk, max(MIN_BLOCK, 1 << max(n - 1, 0).bit_length()))
 
 
 # Each jitted loop takes ``evaluator(schedule)``: the structure's function (static) and
@@ -221,6 +227,9 @@ ROW = 256
 BIG = 2**23
 """From this many steps on, ``summary`` compiles a kernel for the schedule itself."""
 
+SMALL = 2**16
+"""Up to this many steps, ``summary`` reduces the values (``evaluate``'s) on the host."""
+
 
 def _stats(values_at: Any, start: Array, size: int, valid: Array | None) -> tuple[Array, ...]:
     """Peak, its step, minimum, its step, the sums of each ``ROW`` steps and the last value
@@ -320,8 +329,10 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
     scalar; a float (even ``100.0``) raises ``TypeError``.
 
     The steps are reduced ``chunk`` at a time inside one jitted function, so a summary over
-    ``10**9`` steps runs in bounded memory, in one pass that never stores the values: below
-    ``BIG`` (``2**23``) steps by one compiled function per schedule structure (shared by
+    ``10**9`` steps runs in bounded memory, in one pass that never stores the values. Up
+    to ``SMALL`` (``2**16``) steps it reduces ``evaluate``'s values on the host (the
+    compile ``evaluate`` needs anyway, the smallest one); below ``BIG`` (``2**23``) steps
+    by one compiled function per schedule structure (shared by
     every schedule of that structure, its hyperparameters as arguments); from ``BIG`` on by
     one compiled for the schedule itself, its hyperparameters constants as in a user's
     ``jit`` over ``schedule(t)`` (a compile of about 0.1 s that makes each step as cheap as
@@ -333,7 +344,8 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
     * ``minimum``, ``minimum_step``: the smallest value and the first step where it occurs;
     * ``final``: the value at step ``steps - 1``;
     * ``area``: the sum of the values over the steps (partial sums in the schedule's dtype
-      over 256 steps, added in float64);
+      over 256 steps, added in float64; up to ``SMALL`` steps, and past the index dtype's
+      range, the values added in float64);
     * ``boundaries``: the steps in ``(0, steps)`` where a phase starts, read from the
       schedule's structure: warmup and cooldown ends, ``join`` boundaries, cycle starts,
       piecewise boundaries, milestones, stairs, the ends of finite primitives, and the same
@@ -374,7 +386,12 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
     area = 0.0
     for start in range(0, n, size):
         m = min(size, n - start)
-        if _range_fits(start, size):
+        if n <= SMALL or not _range_fits(start, size):
+            v = evaluate(schedule, np.arange(start, start + m, dtype=np.int64), chunk=chunk)
+            top, low = int(np.argmax(v)), int(np.argmin(v))
+            hi, lo, last = float(v[top]), float(v[low]), float(v[-1])
+            part = float(np.sum(v, dtype=np.float64))
+        else:
             first, valid = (np.asarray(x, _time.index_dtype()) for x in (start, m))
             if n >= BIG and m == size:
                 kernel = _schedule_stats(schedule, size, _time.index_dtype())
@@ -385,11 +402,6 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
                 )
             hi, top, lo, low, last = float(hi), int(top), float(lo), int(low), float(last)
             part = float(np.sum(np.asarray(partial), dtype=np.float64))
-        else:
-            v = evaluate(schedule, np.arange(start, start + m, dtype=np.int64), chunk=chunk)
-            top, low = int(np.argmax(v)), int(np.argmin(v))
-            hi, lo, last = float(v[top]), float(v[low]), float(v[-1])
-            part = float(np.sum(v, dtype=np.float64))
         if start == 0 or hi > peak:
             peak, peak_step = hi, start + top
         if start == 0 or lo < bottom:
