@@ -231,40 +231,39 @@ SMALL = 2**16
 """Up to this many steps, ``summary`` reduces the values (``evaluate``'s) on the host."""
 
 
-def _stats(values_at: Any, start: Array, size: int, valid: Array | None) -> tuple[Array, ...]:
+def _stats(values_at: Any, start: Array, size: int, valid: Array) -> tuple[Array, ...]:
     """Peak, its step, minimum, its step, the sums of each ``ROW`` steps and the last value
-    of ``values_at(start + i)`` for ``i < valid`` (every ``i < size`` when ``valid`` is
-    None).
-
-    Unmasked (a full chunk), XLA fuses the three row reductions (max, min, sum) with the
-    evaluation, so the values are never stored (a mask breaks that fusion: 4x slower for
-    ``sgdr``); the first step of the peak, of the minimum and the last value come from one
-    more evaluation of their three rows. Masked (the last, partial chunk), the values are
-    stored and searched directly: one copy of the schedule's graph to compile, not two."""
+    of ``values_at(start + i)`` for ``i < valid``, in one pass that never stores the
+    values: XLA fuses the three row reductions (max, min, sum) with the evaluation. Steps
+    from ``valid`` on are evaluated as the last one (a clamp, not a mask: a mask on the
+    values breaks that fusion, 4x slower for ``sgdr``), which moves no peak or minimum
+    (their first step stays first) and adds copies of the last value to the row sums that
+    the host takes off (``_area``). The first step of the peak, of the minimum and the last
+    value come from one more evaluation of their three rows."""
     row = min(size, ROW)
-    i = jnp.arange(size, dtype=start.dtype)
-    v = values_at(start + i)
-    if valid is not None:
-        ok = i < valid
-        hi, lo = jnp.where(ok, v, -jnp.inf), jnp.where(ok, v, jnp.inf)
-        top, bottom = jnp.argmax(hi), jnp.argmin(lo)
-        partial = jnp.where(ok, v, jnp.zeros((), v.dtype)).reshape(-1, row).sum(axis=1)
-        return hi[top], top, lo[bottom], bottom, partial, v[valid - 1]
+    end = valid - 1
+    v = values_at(start + jnp.minimum(jnp.arange(size, dtype=start.dtype), end))
     rows = v.reshape(-1, row)
     partial = rows.sum(axis=1)
-    last_row = jnp.asarray(size // row - 1, start.dtype)
     firsts = jnp.stack([jnp.argmax(rows.max(axis=1)), jnp.argmin(rows.min(axis=1))])
-    firsts = jnp.concatenate([firsts.astype(start.dtype), last_row[None]]) * row
-    k = (firsts[:, None] + jnp.arange(row, dtype=start.dtype)[None, :]).reshape(-1)
-    w = values_at(start + k).reshape(3, row)
+    firsts = jnp.concatenate([firsts.astype(start.dtype), (end // row)[None]]) * row
+    k = firsts[:, None] + jnp.arange(row, dtype=start.dtype)[None, :]
+    w = values_at(start + jnp.minimum(k, end).reshape(-1)).reshape(3, row)
     top, bottom = jnp.argmax(w[0]), jnp.argmin(w[1])
-    return w[0, top], firsts[0] + top, w[1, bottom], firsts[1] + bottom, partial, w[2, -1]
+    return w[0, top], firsts[0] + top, w[1, bottom], firsts[1] + bottom, partial, w[2, end % row]
+
+
+def _area(partial: Any, size: int, valid: int, last: float) -> float:
+    """The sum of the first ``valid`` values from ``_stats``' row sums (in float64): the rows
+    past them dropped, the copies of the last value in its row taken off."""
+    row = min(size, ROW)
+    used = -(-valid // row)
+    copies = used * row - valid
+    return float(np.sum(np.asarray(partial, np.float64)[:used]) - copies * last)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3))
-def _range_stats(
-    fn: Any, args: Any, start: Array, size: int, valid: Array | None
-) -> tuple[Array, ...]:
+def _range_stats(fn: Any, args: Any, start: Array, size: int, valid: Array) -> tuple[Array, ...]:
     # One compiled kernel per structure: the hyperparameters are arguments.
     return _stats(lambda t: fn(*args, t), start, size, valid)
 
@@ -275,7 +274,7 @@ def _schedule_stats(schedule: Schedule, size: int, index: Any) -> Any:
     user's ``jit`` over ``schedule(t)``: XLA folds what depends on them alone, which the
     structure's kernel recomputes at every step (1.6x its time for ``sgdr``)."""
     del index  # part of the cache key: the kernel is for this index dtype
-    return jax.jit(lambda start: _stats(schedule, start, size, None))
+    return jax.jit(lambda start, valid: _stats(schedule, start, size, valid))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -393,15 +392,14 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
             part = float(np.sum(v, dtype=np.float64))
         else:
             first, valid = (np.asarray(x, _time.index_dtype()) for x in (start, m))
-            if n >= BIG and m == size:
+            if n >= BIG:
                 kernel = _schedule_stats(schedule, size, _time.index_dtype())
-                hi, top, lo, low, partial, last = kernel(first)
-            else:  # a full chunk needs no mask
-                hi, top, lo, low, partial, last = _range_stats(
-                    *evaluator(schedule), first, size, None if m == size else valid
-                )
+                out = kernel(first, valid)
+            else:
+                out = _range_stats(*evaluator(schedule), first, size, valid)
+            hi, top, lo, low, partial, last = jax.device_get(out)  # one transfer
             hi, top, lo, low, last = float(hi), int(top), float(lo), int(low), float(last)
-            part = float(np.sum(np.asarray(partial), dtype=np.float64))
+            part = _area(partial, size, m, last)
         if start == 0 or hi > peak:
             peak, peak_step = hi, start + top
         if start == 0 or lo < bottom:

@@ -213,9 +213,9 @@ def test_summary_streams_in_chunks(monkeypatch):
     ids=repr,
 )
 def test_summary_beyond_big_uses_the_schedules_own_kernel(monkeypatch, s):
-    """From ``BIG`` steps on, full chunks go through a kernel compiled for the schedule
-    (hyperparameters as constants, no mask) and the last, partial one through the
-    structure's; the fields agree with NumPy over the values and the float64 formula."""
+    """From ``BIG`` steps on, every chunk (the last, partial one too: its steps past the end
+    clamped to the last) goes through a kernel compiled for the schedule (hyperparameters
+    as constants); the fields agree with NumPy over the values and the float64 formula."""
     kernels = []
     inner = _tools._schedule_stats
 
@@ -226,7 +226,7 @@ def test_summary_beyond_big_uses_the_schedules_own_kernel(monkeypatch, s):
     monkeypatch.setattr(_tools, "_schedule_stats", spy)
     n = _tools.BIG + 12_345
     got = jaxlrs.summary(s, n)
-    assert kernels == [_tools.CHUNK] * (n // _tools.CHUNK)
+    assert kernels == [_tools.CHUNK] * -(-n // _tools.CHUNK)
     values = np.asarray(jaxlrs.evaluate(s, n), np.float64)
     want = oracle(s, np.arange(n))
     top = float(values.max())
