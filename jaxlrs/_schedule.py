@@ -585,12 +585,16 @@ def _pack(schedule: Schedule) -> _Packed:
     floats = pick("f")
     fix = np.zeros(max(8, 1 << (len(floats) - 1).bit_length()), _time.float_dtype())
     fix[: len(floats)] = [_time.host_correction(x) for x in floats]
+    words = np.zeros((len(fix), 3), _time.unsigned())
+    if floats:
+        words[: len(floats)] = [_time.host_words(x) for x in floats]
     with jax.ensure_compile_time_eval():
-        fix_vector = jnp.asarray(fix)
+        fix_vector, word_table = jnp.asarray(fix), jnp.asarray(words)
     args = (
         _weak_vector(pick("i"), index, 0),
         _weak_vector(floats, _time.float_dtype(), 0.0),
         fix_vector,
+        word_table,
         _on_device(pick("a")),
     )
     return _Packed(index, _unpacking(treedef, kinds), args, (treedef, kinds))
@@ -615,14 +619,21 @@ def _unpacking(treedef: Any, kinds: str) -> Callable[..., Array]:
     """The jitted evaluation for one structure, taking the packed hyperparameters."""
 
     def evaluate(
-        ints: Array, floats: Array, fixes: Array, others: tuple[Any, ...], step: Any
+        ints: Array,
+        floats: Array,
+        fixes: Array,
+        words: Array,
+        others: tuple[Any, ...],
+        step: Any,
     ) -> Array:
         float_leaves = list(floats)
         pools = {"i": iter(list(ints)), "f": iter(float_leaves), "a": iter(others)}
         leaves = [next(pools[k]) for k in kinds]
-        # The bits float32 dropped from each float hyperparameter, for _time.power.
+        # The bits float32 dropped from each float hyperparameter, for _time.power, and
+        # its exact float64 value, for _time.float_floordiv (a row of words).
         table = {id(x): (x, c) for x, c in zip(float_leaves, list(fixes), strict=True)}
-        with _time.corrections(table):
+        exact = {id(x): (x, tuple(ws)) for x, ws in zip(float_leaves, list(words), strict=True)}
+        with _time.corrections(table), _time.words(exact):
             return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
 
     return jax.jit(evaluate)
