@@ -56,12 +56,12 @@ class Held:
     def _evaluate(self, step: Any) -> Array:
         if self.structure[0] == "packed":
             _, treedef, kinds = self.structure
-            ints, floats, fixes, others = self.args
+            ints, floats, fixes, words, others = self.args
             fn = _schedule._unpacking(treedef, kinds)
             # weakly typed again (as the packed vectors are when built), whatever a
             # checkpoint round trip or ``jnp.stack`` made of them
             weak = _schedule._weaken
-            return fn(weak(ints, 0), weak(floats, 0.0), fixes, others, step)
+            return fn(weak(ints, 0), weak(floats, 0.0), fixes, words, others, step)
         _, treedef = self.structure
         schedule = jax.tree_util.tree_unflatten(treedef, self.args)
         return jax.jit(Schedule._evaluate)(schedule, step)

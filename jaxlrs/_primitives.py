@@ -200,8 +200,15 @@ def cosine(
 def _exponent(time: Time, steps: Any, staircase: bool) -> tuple[Array, Array | None]:
     """``t / steps`` (``floor(t / steps)`` with ``staircase``) as ``(q, frac)``: for an
     integer step the exact integer stair ``q`` and the float fraction of a stair (None
-    with ``staircase``); otherwise the float quotient and None."""
+    with ``staircase``); otherwise the float quotient and None.
+
+    A staircase with a float ``steps`` (timm's ``decay_t = 2.4``) and an integer step
+    takes the exact floor of ``t / steps`` for the float64 value of ``steps``
+    (:func:`_time.float_floordiv`, Python's ``t // steps``); ``frac`` is then the part of
+    a quotient beyond ``2**31 - 256`` stairs (0 below)."""
     if staircase:
+        if time.exact and time.d is None and _float_length(steps):
+            return _time.float_floordiv(time.n, steps)
         return _time.floordiv(time, steps), None
     if not time.exact:
         return _time.to_float(time) / count(steps).astype(_time.float_dtype()), None
@@ -210,6 +217,13 @@ def _exponent(time: Time, steps: Any, staircase: bool) -> tuple[Array, Array | N
         return q, None
     done, _ = ramp(_time.minus(time, q * count(steps)), steps)
     return q, done
+
+
+def _float_length(x: Any) -> bool:
+    """Whether a length is a float (a Python float, or a float array or tracer)."""
+    if isinstance(x, (bool, int)):
+        return False
+    return isinstance(x, float) or not _time.is_int(x)
 
 
 def _as_float(e: tuple[Array, Array | None]) -> Array:

@@ -574,7 +574,7 @@ def _evaluate_jitted(schedule: Schedule, step: Any) -> Array:
 class _Packed:
     dtype: np.dtype  # the index dtype (x64 on or off) the vectors were packed for
     fn: Callable[..., Array] | None  # None: a hyperparameter is traced
-    args: tuple[Any, ...]  # (ints, floats, fixes, other leaves), on the default device
+    args: tuple[Any, ...]  # (ints, floats, fixes, words, other leaves), on the default device
     structure: tuple[Any, ...] = ()  # (treedef, kinds): what ``fn`` was built for
     raw: tuple[Any, ...] = ()  # the host values ``args`` were made from
     host: tuple[Any, ...] | None = None  # ``args`` on the CPU device, made on first use
@@ -642,7 +642,10 @@ def _pack(schedule: Schedule) -> _Packed:
     floats = pick("f")
     fix = np.zeros(max(8, 1 << (len(floats) - 1).bit_length()), _time.float_dtype())
     fix[: len(floats)] = [_time.host_correction(x) for x in floats]
-    raw = (pick("i"), floats, fix, pick("a"))
+    words = np.zeros((len(fix), 3), _time.unsigned())
+    if floats:  # each float's exact float64 value, for _time.float_floordiv
+        words[: len(floats)] = [_time.host_words(x) for x in floats]
+    raw = (pick("i"), floats, fix, words, pick("a"))
     fn = _unpacking(treedef, kinds)
     x64 = bool(jax.config.jax_enable_x64)  # type: ignore[attr-defined]
     return _Packed(index, fn, _place(raw), (treedef, kinds), raw, None, x64, _time.index_max())
@@ -651,13 +654,14 @@ def _pack(schedule: Schedule) -> _Packed:
 def _place(raw: tuple[Any, ...], cpu: Any = None) -> tuple[Any, ...]:
     """The packed arguments, uncommitted on the default device (``cpu``: see
     ``_on_device``)."""
-    ints, floats, fix, others = raw
+    ints, floats, fix, words, others = raw
     with jax.ensure_compile_time_eval():
-        fix_vector = jnp.asarray(fix)
+        fix_vector, word_table = jnp.asarray(fix), jnp.asarray(words)
     return (
         _weak_vector(ints, _time.index_dtype(), 0),
         _weak_vector(floats, _time.float_dtype(), 0.0),
         fix_vector,
+        word_table,
         _on_device(others, cpu),
     )
 
@@ -697,8 +701,8 @@ def _on_host(packed: _Packed, step: Any) -> Array:
 
 def _host_args(packed: _Packed, cpu: Any) -> tuple[Any, ...]:
     """The packed arguments uncommitted on ``cpu``: the default ones when they are there."""
-    if all(a.devices() == {cpu} for a in packed.args[:3]) and all(
-        not isinstance(a, jax.Array) or a.devices() == {cpu} for a in packed.args[3]
+    if all(a.devices() == {cpu} for a in packed.args[:4]) and all(
+        not isinstance(a, jax.Array) or a.devices() == {cpu} for a in packed.args[4]
     ):
         return packed.args
     with jax.default_device(cpu):
@@ -741,13 +745,30 @@ def evaluator(schedule: Schedule) -> tuple[Callable[..., Array], tuple[Any, ...]
     return packed.fn, packed.args
 
 
+class _Row:
+    """Row ``j`` of the packed words, each word indexed only when read."""
+
+    __slots__ = ("j", "table")
+
+    def __init__(self, table: Array, j: int) -> None:
+        self.table, self.j = table, j
+
+    def __getitem__(self, i: int) -> Array:
+        return self.table[self.j, i]
+
+
 @functools.lru_cache(maxsize=4096)
 def _unpacking(treedef: Any, kinds: str) -> Callable[..., Array]:
     """The jitted evaluation for one structure, taking the packed hyperparameters."""
     n_ints, n_floats = kinds.count("i"), kinds.count("f")
 
     def evaluate(
-        ints: Array, floats: Array, fixes: Array, others: tuple[Any, ...], step: Any
+        ints: Array,
+        floats: Array,
+        fixes: Array,
+        words: Array,
+        others: tuple[Any, ...],
+        step: Any,
     ) -> Array:
         # Only the slots in use: the vectors' padding is never read (nothing to trace,
         # lower and eliminate again).
@@ -758,9 +779,12 @@ def _unpacking(treedef: Any, kinds: str) -> Callable[..., Array]:
             "a": iter(others),
         }
         leaves = [next(pools[k]) for k in kinds]
-        # The bits float32 dropped from each float hyperparameter, for _time.power.
+        # The bits float32 dropped from each float hyperparameter, for _time.power, and
+        # its exact float64 value, for _time.float_floordiv (a row of words, read only
+        # where a floor asks for it).
         table = {id(x): (x, fixes[j]) for j, x in enumerate(float_leaves)}
-        with _time.corrections(table):
+        exact = {id(x): (x, _Row(words, j)) for j, x in enumerate(float_leaves)}
+        with _time.corrections(table), _time.words(exact):
             return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
 
     return jax.jit(evaluate)

@@ -560,6 +560,15 @@ def df_div(a: DF, b: DF) -> DF:
     return _fast(q, (r.hi + r.lo) / b.hi)
 
 
+def df_reciprocal(b: DF) -> DF:
+    """``1 / b``. (Not ``df_div(1, b)``: XLA simplifies ``(1 + x) - 1`` to ``x``, which
+    drops the rounding error ``_two_sum`` recovers when a constant is its first operand;
+    every constant here comes second.)"""
+    q = 1 / b.hi
+    e = df_add(df_mul(DF(q, jnp.zeros_like(q)), b), DF(-jnp.ones_like(q), jnp.zeros_like(q)))
+    return _fast(q, -_rounded(q * (e.hi + e.lo)))
+
+
 def df_ge(a: DF, b: DF) -> Array:
     """``a >= b`` exactly (for normalised double-floats)."""
     d = df_add(a, df_neg(b))
@@ -584,3 +593,266 @@ def df_value(x: Any) -> DF:
     if c is None:
         return DF(hi, jnp.zeros_like(hi))
     return _fast(hi, _rounded(hi * jnp.asarray(c, hi.dtype)))
+
+
+# -- floor division by a float length ------------------------------------------------------
+#
+# timm's ``StepLRScheduler`` takes a float ``decay_t`` (EfficientNet's 2.4) and computes
+# the stair ``t // decay_t`` in Python float64: the exact floor of ``t / x`` for the
+# rational value ``x`` of the float64 (``12 // 2.4 == 5.0``, though ``float32(12) /
+# float32(2.4)`` floors to 4; ``1 // 0.1 == 9.0``). So the float length is taken as the
+# exact dyadic ``x = M * 2**-s`` (``M`` in two unsigned limbs of the index width ``w``,
+# ``s >= 0``), a double-float estimate ``q0`` of ``t / x`` is within one of the floor
+# (for ``q < 2**(w - 1)``), and the sign of ``N = t * 2**s - q0 * M``, computed modulo
+# ``2**(2w)`` in two limbs (``|N| < 2 * M``, so its sign survives the wrap), corrects it.
+# The packed eager path carries ``(M_hi, M_lo, s)`` of each float leaf, taken from its
+# float64 value on the host (``words``); a traced length is taken exactly as it is stored
+# (its float32 bits), so its stair is exact for the float32 value.
+
+
+def host_words(x: float) -> tuple[int, int, int]:
+    """``(M >> w, M mod 2**w, s)`` with ``x = M * 2**-s``, ``s >= 0``, for a positive
+    finite ``x`` below ``2**(w - 1)`` (``w`` the index width); ``(0, 0, 0)`` otherwise
+    (a length above every step: the quotient is 0)."""
+    w = index_dtype().itemsize * 8
+    if not (0 < x < 2.0 ** (w - 1)):
+        return 0, 0, 0
+    mant, e = math.frexp(x)  # x = mant * 2**e, mant in [0.5, 1)
+    m, s = int(mant * 2.0**53), 53 - e
+    while s > 0 and m % 2 == 0:
+        m, s = m // 2, s - 1
+    if s < 0:
+        m, s = m << -s, 0
+    return m >> w, m & ((1 << w) - 1), min(s, 2 * w)
+
+
+_WORDS: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar(
+    "jaxlrs_words", default=None
+)
+
+
+@contextlib.contextmanager
+def words(table: dict[int, tuple[Any, Any]]) -> Iterator[None]:
+    """Within the block, a float leaf ``x`` has the exact words ``table[id(x)] == (x,
+    words)`` (see :func:`host_words`)."""
+    token = _WORDS.set(table)
+    try:
+        yield
+    finally:
+        _WORDS.reset(token)
+
+
+def _dyadic(x: Any) -> tuple[Array, Array, Array]:
+    """``(M_hi, M_lo, s)`` of a float length as unsigned arrays (see :func:`host_words`):
+    from the host for a Python float or a packed leaf, else from the bits of the stored
+    float (its exact value)."""
+    u = unsigned()
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return tuple(jnp.asarray(v, u) for v in host_words(float(x)))  # type: ignore[return-value]
+    table = _WORDS.get()
+    hit = None if table is None else table.get(id(x))
+    if hit is not None and hit[0] is x:
+        ws = hit[1]
+        return ws[0], ws[1], ws[2]
+    f = float_dtype()
+    v = jax.lax.stop_gradient(jnp.asarray(x, f))
+    w = u.itemsize * 8
+    mbits, bias = (23, 127) if f.itemsize == 4 else (52, 1023)
+    bits = jax.lax.bitcast_convert_type(v, u)
+    e = (bits >> mbits) & ((1 << (w - 1 - mbits)) - 1)
+    frac = bits & ((1 << mbits) - 1)
+    m = jnp.where(e > 0, frac | (1 << mbits), frac)
+    s = (bias + mbits) - jnp.maximum(e, 1).astype(jnp.int32)  # may be negative: an integer
+    m = jnp.where(s < 0, m << jnp.clip(-s, 0, w - 1).astype(u), m)
+    valid = (v > 0) & (v < 2.0 ** (w - 1))
+    m = jnp.where(valid, m, 0)
+    s = jnp.where(valid, jnp.maximum(s, 0), 0).astype(u)
+    return jnp.zeros_like(m), m, s
+
+
+def _wide(a: Array, b: Array) -> tuple[Array, Array]:
+    """The full product of two unsigned integers as ``(high, low)`` limbs."""
+    u = unsigned()
+    h = u.itemsize * 4
+    mask = jnp.asarray((1 << h) - 1, u)
+    a0, a1, b0, b1 = a & mask, a >> h, b & mask, b >> h
+    p01, p10 = a0 * b1, a1 * b0
+    mid = ((a0 * b0) >> h) + (p01 & mask) + (p10 & mask)
+    return a1 * b1 + (p01 >> h) + (p10 >> h) + (mid >> h), a * b
+
+
+def _times(a: Array, hi: Array, lo: Array) -> tuple[Array, Array]:
+    """``a * (hi * 2**w + lo)`` modulo ``2**(2w)``, as two limbs."""
+    h, low = _wide(a, lo)
+    return h + a * hi, low
+
+
+def float_floordiv(n: Array, length: Any) -> tuple[Array, Array]:
+    """``floor(n / x)`` for integer steps ``n >= 0`` and a float length ``x > 0``, exact
+    (see the section comment), as ``(q, extra)``: an index integer ``q`` and a float
+    ``extra >= 0``, 0 except where the quotient passes ``2**(w - 1) - 2**(w / 4)``
+    (``2**31 - 256``, only a length below 1 reaches it), where ``q`` is that bound and
+    ``extra`` the rest of the quotient to float precision."""
+    u, f, ix = unsigned(), float_dtype(), index_dtype()
+    w = u.itemsize * 8
+    sg = jax.lax.stop_gradient
+    m_hi, m_lo, s = _dyadic(length)
+    zero = (m_hi == 0) & (m_lo == 0)  # beyond every step (or invalid when traced)
+    d = DF(*map(sg, df_value(length)))
+    d = df_where(zero | ~(d.hi > 0), DF(jnp.ones((), f), jnp.zeros((), f)), d)
+    est = df_mul(df(n), df_reciprocal(d))
+    cap = 2.0 ** (w - 1) - 2.0 ** (w // 4)
+    beyond = ~zero & ~(est.hi < cap)  # (also a NaN estimate: a quotient past the floats)
+    hi = jnp.clip(est.hi, 0, cap)
+    whole_hi = jnp.floor(hi)
+    q0 = whole_hi.astype(ix) + jnp.floor((hi - whole_hi) + jnp.where(beyond, 0.0, est.lo)).astype(
+        ix
+    )
+    q0 = jnp.clip(q0, 0, int(cap))
+    # N = n * 2**s - q0 * M modulo 2**(2w): the sign of n - q0 * x, and n - q0 * x >= x.
+    one = jnp.ones((), u)
+    w_lo = jnp.where(s < w, one << jnp.minimum(s, w - 1), 0)
+    w_hi = jnp.where((s >= w) & (s < 2 * w), one << jnp.clip(s - w, 0, w - 1), 0)
+    a_hi, a_lo = _times(n.astype(u), w_hi, w_lo)
+    b_hi, b_lo = _times(q0.astype(u), m_hi, m_lo)
+    r_lo = a_lo - b_lo
+    r_hi = a_hi - b_hi - (a_lo < b_lo).astype(u)
+    neg = (r_hi >> (w - 1)) == 1
+    ge = ~neg & ((r_hi > m_hi) | ((r_hi == m_hi) & (r_lo >= m_lo)))
+    q = q0 - neg.astype(ix) + ge.astype(ix)
+    q = jnp.where(zero, 0, jnp.where(beyond, int(cap), q))
+    big = float(np.finfo(f).max) / 4
+    rest = (est.hi - cap) + est.lo
+    extra = jnp.where(beyond, jnp.where(rest < big, jnp.maximum(rest, 0), big), 0.0)
+    return q, extra
+
+
+def float_ceil(x: Any) -> Array:
+    """``ceil(x)`` of a non-negative float hyperparameter, exact for its float64 value
+    (see :func:`_dyadic`; float32 rounds ``67.00000000000001`` to 67), as an index
+    integer clipped to the index maximum."""
+    u, ix = unsigned(), index_dtype()
+    w = u.itemsize * 8
+    m_hi, m_lo, s = _dyadic(x)
+    one = jnp.ones((), u)
+    low = jnp.minimum(s, w - 1)
+    mask_lo = jnp.where(s >= w, ~jnp.zeros((), u), (one << low) - 1)
+    up = jnp.clip(s - w, 0, w - 1)
+    below = jnp.where(
+        s < w,
+        (m_lo >> low) | jnp.where(s == 0, 0, m_hi << jnp.clip(w - s, 0, w - 1)),
+        jnp.where(s >= 2 * w, 0, m_hi >> up),
+    )
+    rest = ((m_lo & mask_lo) != 0) | ((s > w) & ((m_hi & ((one << up) - 1)) != 0))
+    rest = rest | ((s >= 2 * w) & (m_hi != 0))
+    k = below + rest.astype(u)
+    huge = (m_hi == 0) & (m_lo == 0) & (jnp.asarray(x, float_dtype()) > 0)
+    k = jnp.where(huge | (k > index_max()), index_max(), k)
+    return k.astype(ix)
+
+
+# -- double-float exponential and the exact ``m - 1`` of a float multiplier ------------------
+
+
+@functools.cache
+def _df_series(dtype: np.dtype) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Double-float constants as ``(hi, lo)``: ``1/n!`` for ``n = 2..K`` (the Taylor
+    coefficients of ``expm1(r) - r`` for ``|r| <= 1``), ``(-1)**(k+1) / k`` for ``k =
+    2..J`` (``log1p(d) - d`` for ``d < 2**-6``), and ``ln 2``; ``K``, ``J`` sized for the
+    double-float precision of ``dtype``."""
+    from fractions import Fraction
+
+    def pair(x: Fraction) -> tuple[float, float]:
+        hi = float(np.asarray(float(x), dtype))
+        return hi, float(np.asarray(float(x - Fraction(hi)), dtype))
+
+    small = np.dtype(dtype).itemsize == 4
+    k_max, j_max = (17, 11) if small else (29, 20)
+    fact = [pair(Fraction(1, math.factorial(n))) for n in range(2, k_max + 1)]
+    logs = [pair(Fraction((-1) ** (k + 1), k)) for k in range(2, j_max + 1)]
+    # ln 2 to 120 bits (mpmath-free: the integer part of ln(2) * 2**120 from a series)
+    ln2 = Fraction(sum(Fraction(1, k * 2**k) for k in range(1, 140)))
+    return tuple(fact), tuple(logs), (pair(ln2),)
+
+
+def _df_const(c: tuple[float, float]) -> DF:
+    f = float_dtype()
+    return DF(jnp.asarray(c[0], f), jnp.asarray(c[1], f))
+
+
+def _df_horner(coefs: tuple[tuple[float, float], ...], r: DF) -> DF:
+    """``sum(coefs[j] * r**j)`` in double-float."""
+    acc = _df_const(coefs[-1])
+    for c in reversed(coefs[:-1]):
+        acc = df_add(df_mul(acc, r), _df_const(c))
+    return acc
+
+
+def df_expm1(x: DF) -> tuple[DF, DF]:
+    """``(expm1(x), expm1(x) - x)`` for ``0 <= x <= 80``, each to about double-float
+    precision relative to itself (a Taylor series in ``r = x - k ln 2``, ``|r| <= 1``,
+    ``k = 0`` below 1 so that the small differences keep their relative precision)."""
+    fact, _, (ln2,) = _df_series(float_dtype())
+    small = x.hi < 1
+    k = jnp.where(small, 0.0, jnp.round(x.hi / ln2[0]))
+    r = df_add(x, df_neg(df_mul(DF(k, jnp.zeros_like(k)), _df_const(ln2))))
+    e2 = df_mul(df_mul(_df_horner(fact, r), r), r)  # exp(r) - 1 - r
+    one = DF(jnp.ones_like(x.hi), jnp.zeros_like(x.hi))
+    ki = k.astype(jnp.int32)
+    er = df_add(df_add(r, one), e2)  # exp(r) (constants second: see df_reciprocal)
+    big = df_add(DF(jnp.ldexp(er.hi, ki), jnp.ldexp(er.lo, ki)), df_neg(one))
+    em = df_where(small, df_add(r, e2), big)
+    return em, df_where(small, e2, df_add(big, df_neg(x)))
+
+
+def df_minus_one(x: Any) -> DF:
+    """``x - 1`` of a float hyperparameter ``x >= 1`` (a cycle multiplier) as a
+    double-float from its exact value (:func:`_dyadic`): ``df_value(x) - 1`` would keep
+    only ``2**-48`` of absolute precision, far too little for ``1.000001``."""
+    u, f = unsigned(), float_dtype()
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        from fractions import Fraction
+
+        exact = Fraction(x) - 1
+        hi = float(np.asarray(float(exact), f))
+        return DF(jnp.asarray(hi, f), jnp.asarray(float(exact - Fraction(hi)), f))
+    w = u.itemsize * 8
+    h = w // 2
+    m_hi, m_lo, s = _dyadic(x)
+    one = jnp.ones((), u)
+    sub_lo = jnp.where(s < w, one << jnp.minimum(s, w - 1), 0)
+    sub_hi = jnp.where(s >= w, one << jnp.clip(s - w, 0, w - 1), 0)
+    d_lo = m_lo - sub_lo
+    d_hi = m_hi - sub_hi - (m_lo < sub_lo).astype(u)
+    neg = (d_hi >> (w - 1)) == 1  # x < 1 (traced, invalid): 0
+    parts = [
+        d_hi.astype(f) * 2.0**w,
+        (d_lo >> h).astype(f) * 2.0**h,
+        (d_lo & ((1 << h) - 1)).astype(f),
+    ]
+    d = _two_sum(parts[0], parts[1])
+    d = df_add(d, DF(parts[2], jnp.zeros_like(parts[2])))
+    e = -jnp.minimum(s, 2 * w).astype(jnp.int32)
+    d = DF(jnp.ldexp(d.hi, e), jnp.ldexp(d.lo, e))
+    z = jnp.zeros((), f)
+    # (no exact words: a multiplier from 2**(w - 1) on, whose float value is precise enough)
+    huge = (m_hi == 0) & (m_lo == 0) & (jnp.asarray(x, f) > 1)
+    rough = df_add(DF(*map(jax.lax.stop_gradient, df_value(x))), DF(-jnp.ones((), f), z))
+    return df_where(huge, rough, df_where(neg, DF(z, z), d))
+
+
+def df_log1p(d: DF) -> tuple[DF, DF]:
+    """``(log1p(d), log1p(d) - d)`` for ``d >= 0`` in double-float, the second to its own
+    relative precision: a series below ``2**-6``, else one Newton step on ``expm1``."""
+    _, logs, _ = _df_series(float_dtype())
+    tiny = d.hi < 2.0**-6
+    ds = df_where(tiny, d, DF(jnp.zeros_like(d.hi), jnp.zeros_like(d.lo)))
+    ell_small = df_mul(df_mul(_df_horner(logs, ds), ds), ds)
+    dl = df_where(tiny, DF(jnp.ones_like(d.hi), jnp.zeros_like(d.lo)), d)
+    lam0 = jnp.log1p(dl.hi + dl.lo)
+    em, _ = df_expm1(DF(lam0, jnp.zeros_like(lam0)))
+    one = DF(jnp.ones_like(d.hi), jnp.zeros_like(d.hi))
+    step = df_div(df_add(em, df_neg(dl)), df_add(em, one))
+    lam_big = df_add(DF(lam0, jnp.zeros_like(lam0)), df_neg(step))
+    ell = df_where(tiny, ell_small, df_add(lam_big, df_neg(d)))
+    return df_add(d, ell), ell

@@ -112,13 +112,14 @@ def cycles(
 
 def _bound(x: Any) -> Any:
     """An integer ``t`` is ``>= x`` exactly when it is ``>= ceil(x)``: the bound as an
-    integer count (a float one beyond every step is clipped to the index maximum)."""
+    integer count, ``ceil`` of the float64 value (``t >= 67.00000000000001`` from
+    ``t = 68`` on, as in timm; float32 rounds the bound to 67); a float one beyond every
+    step is clipped to the index maximum."""
     if isinstance(x, (int, float)):
         return math.ceil(x)
     if _time.is_int(x):
         return x
-    top = float(_time.index_max())
-    return jnp.clip(jnp.ceil(x), 0, top).astype(_time.index_dtype())
+    return _time.float_ceil(x)  # exact for the float64 value (float32 rounds it)
 
 
 def noisy(

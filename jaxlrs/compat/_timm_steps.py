@@ -9,7 +9,7 @@ import jax
 
 from .. import _check as check
 from .. import _time
-from .._primitives import times_power
+from .._primitives import _exponent, times_power
 from .._schedule import Schedule, register
 from .._time import Time
 from . import _timm_common as c
@@ -31,9 +31,7 @@ def _step_core(
     warmup_prefix: bool,
 ) -> Array:
     local = c.after_warmup(time, warmup_t, warmup_prefix)
-    if isinstance(decay_t, float) and decay_t.is_integer():
-        decay_t = int(decay_t)
-    body = times_power(base_lr, decay_rate, (_time.floordiv(local, decay_t), None))
+    body = times_power(base_lr, decay_rate, _exponent(local, decay_t, True))
     return c.warm(time, body, warmup_t, warmup_lr_init, base_lr)
 
 
@@ -61,8 +59,13 @@ def StepLRScheduler(
 
     Args:
         base_lr: the optimizer's learning rate, non-negative.
-        decay_t: the interval between decays, positive (timm allows a float: the stair is
-            then ``floor(u / decay_t)`` in floating point).
+        decay_t: the interval between decays, positive. A float (EfficientNet's 2.4, or
+            ``decay_epochs * updates_per_epoch`` from ``create_scheduler_v2``) gives
+            timm's stair ``u // decay_t`` exactly: the floor of ``u`` by the float64
+            value (``12 // 2.4 == 5``, ``1 // 0.1 == 9``), at every integer ``u`` (past
+            ``2**31 - 256`` stairs, which only a ``decay_t`` below 1 reaches, the rest of
+            the stair count is a float). A traced ``decay_t`` is the float32 it holds:
+            the stair is then exact for that value, within float32 rounding of timm's.
         decay_rate: the factor at each decay, positive.
         warmup_t: length of the linear warmup, a non-negative integer.
         warmup_lr_init: the warmup's start, non-negative.

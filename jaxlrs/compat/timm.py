@@ -47,6 +47,12 @@ bit. timm 1.0.29 and older ignore ``noise_std`` (their draw is a standard normal
 [0, 2**31 - 1]. timm's ``noise_type='uniform'`` is not an argument of these classes
 (only of the base class), and neither is it here.
 
+**Float lengths and bounds.** timm compares its integer ``t`` with float hyperparameters
+in Python float64: ``StepLRScheduler``'s stair ``t // decay_t`` for a float ``decay_t``
+and ``t >= noise_range_t``. jaxlrs takes each such float as its exact float64 value
+(float32 would floor ``12 / 2.4`` to 4 and round ``0.67 * 100 = 67.00000000000001`` to
+67), so the stair and the noise range are timm's at every integer ``t``.
+
 **Where jaxlrs differs.** Integer cycle multipliers locate the cycle in exact integers;
 timm computes ``floor(log(1 - t / t_initial * (1 - cycle_mul), cycle_mul))`` in floating
 point, which at some exact cycle starts rounds below the integer (``log(243, 3)`` is

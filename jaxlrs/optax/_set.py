@@ -36,7 +36,7 @@ def _structure(held: Held) -> str:
     ``join([linear(float, float, int), cosine(float, int, ...)], int32[1])``."""
     if held.structure[0] == "packed":
         _, treedef, kinds = held.structure
-        arrays = iter(jax.tree.leaves(held.args[3]))
+        arrays = iter(jax.tree.leaves(held.args[-1]))
         kind = {"f": "float", "i": "int"}
         leaves = [_Placeholder(kind[k]) if k in kind else _array(next(arrays)) for k in kinds]
     else:
