@@ -1,8 +1,8 @@
 """Where a step falls among cycles of growing length: the cycle index, the step inside
 the cycle and the cycle's length, for ``cycle`` and ``sgdr`` (lengths ``period *
 period_mult**i``). Integer multipliers are located in exact integers; a float multiplier
-locates its cycle with double-float arithmetic (``_time``'s DF) from the exact value of
-``m - 1``, corrected by one step either way."""
+locates its cycle with double-float arithmetic (``_time``'s DF), corrected by one step
+either way."""
 
 from __future__ import annotations
 
@@ -94,20 +94,13 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     """Cycle index and local time for a float ``period_mult`` (or period, or step).
 
     Cycle ``i`` starts at ``S_i = period * G(i)``, ``G(i) = 1 + m + ... + m**(i-1)``. A
-    float32 logarithm estimates ``i`` (past 2**20 cycles, moved by the cycles the position
-    at the estimate says); ``G`` and ``m**i`` at the estimate then come in double-float
-    (about 48 bits): for ``i < 64`` by binary powering from ``m`` (exact where a start is
-    an integer), beyond from ``x = i log m`` as
-    ``G(i) = i + (expm1(x) - x + i (log m - (m - 1))) / (m - 1)`` and
-    ``m**i = 1 + expm1(x)``, every part to its own relative precision and ``m - 1`` taken
-    from the exact float64 value of ``m`` (``_time.df_minus_one``), so that a multiplier
-    next to 1 keeps its precision (binary powering doubles the relative error with each
-    squaring, and ``1.000001`` stored as 48 bits is ``2**-48`` off in absolute terms).
-    Comparing the step with the starts of the estimated cycle and of the next one
-    corrects the estimate by one either way. The position ``t - S_i`` is then accurate
-    to about ``i * 2**-47`` of the cycle (a float32 formula is thousands of steps off
-    near 2**31). The value is the exact one; gradients flow through the plain float
-    formula (finite for every input).
+    float32 logarithm estimates ``i``; ``G`` and ``m**i`` at the estimate then come exactly
+    enough (double-float, about 48 bits) from binary powering over a table of
+    ``m**(2**j)`` and ``G(2**j)``, computed once from the hyperparameters; comparing the
+    step with the starts of the estimated cycle and of the next one corrects the estimate
+    by one either way. The position ``t - S_i`` is then accurate to a small fraction of a
+    step at any step (a float32 formula is thousands of steps off near 2**31). Gradients
+    flow through the plain float formula (same value, finite for every input).
 
     Also returns the rest of the cycle ``period - local`` (on the same scale), formed
     from the double-float length and position: near the cycle's end a float32 ``local``
@@ -129,54 +122,32 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     else:
         t_df = _time.df(sg(t))
     p_df = _time.df(sg(period))
-    z = jnp.zeros((), f)
-    unit = _time.DF(z + 1, z)
-    delta = _time.df_minus_one(period_mult)  # m - 1 from the exact value of m
-    m_df = _time.df_add(delta, unit)
+    m_df = _time.DF(*map(sg, _time.df_value(period_mult)))
+    delta = _time.df_add(m_df, _time.df(-jnp.ones((), f)))
     one = delta.hi <= 0
     d_safe = jnp.where(one, 1.0, delta.hi)
     est = jnp.where(one, sg(t) / sg(p), jnp.log1p(sg(t) * d_safe / sg(p)) / jnp.log1p(d_safe))
     i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
-    delta = _time.df_where(one, unit, delta)
-    lam, ell = _time.df_log1p(delta)  # log m, and log m - (m - 1) to its own precision
-    # G(i) = expm1(i log m) / (m - 1) = i + (expm1(x) - x + i (log m - (m - 1))) / (m - 1)
-    # with x = i log m: each part to double-float precision relative to itself, so that
-    # neither the powers of m nor a multiplier next to 1 lose more than a few bits.
+    z = jnp.zeros((), f)
+    unit = _time.DF(z + 1, z)
 
-    def powers(i: Array) -> tuple[_time.DF, _time.DF]:
-        """``(G(i), m**i)``, each capped at ``big``."""
-        di = _time.df(i)
-        x = _time.df_mul(di, lam)
-        x = _time.df_where(x.hi > 50, _time.DF(z + 50, z), x)  # (m**i past 2**62: capped)
-        em, e2 = _time.df_expm1(x)
-        h = _time.df_div(_time.df_add(e2, _time.df_mul(di, ell)), delta)
-        g = _time.df_where(one, di, _finite_min(_time.df_add(di, h), big))
-        return g, _time.df_where(one, unit, _finite_min(_time.df_add(em, unit), big))
-
-    acc_g, acc_p = powers(i0)
-    # Past 2**20 cycles (a multiplier next to 1) the float32 estimate may be cycles off:
-    # move by the cycles the position says, (t - S) / length, and take the powers again.
-    far = i0 > 2**20
-    u0 = _time.df_add(t_df, _time.df_neg(_time.df_mul(p_df, acc_g)))
-    shift = jnp.clip(jnp.floor((u0.hi + u0.lo) / _time.df_mul(p_df, acc_p).hi), -(2.0**20), 2.0**20)
-    i0 = jnp.where(far, jnp.clip(i0 + shift.astype(i0.dtype), 0, 2**bits - 2), i0)
-    acc_g, acc_p = powers(i0)
-    m_df = _time.df_where(one, unit, m_df)
-    # The first 64 cycles by binary powering from m itself: exact where the starts are
-    # (a start that is an integer, 4750 for period 1000 and m = 1.5, is one here, so
-    # that step begins its cycle); few squarings, so its rounding stays small.
-    few = i0 < 64
-    sm_g = _time.DF(jnp.zeros_like(i0, f), jnp.zeros_like(i0, f))
-    sm_p = _time.DF(sm_g.hi + 1, sm_g.lo)
-    tab_g, tab_p = unit, _time.DF(m_df.hi + z, m_df.lo + z)
-    for j in range(6):
+    def bit(j: Any, carry: tuple[_time.DF, ...]) -> tuple[_time.DF, ...]:
+        # acc: (G(i0 mod 2**j), m**(i0 mod 2**j)); tab: (G(2**j), m**(2**j)).
+        acc_g, acc_p, tab_g, tab_p = carry
         on = ((i0 >> j) & 1).astype(bool)
-        sm_g = _time.df_where(on, _time.df_add(sm_g, _time.df_mul(sm_p, tab_g)), sm_g)
-        sm_p = _time.df_where(on, _time.df_mul(sm_p, tab_p), sm_p)
-        tab_g = _time.df_add(tab_g, _time.df_mul(tab_g, tab_p))
-        tab_p = _time.df_mul(tab_p, tab_p)
-    acc_g = _time.df_where(few, _finite_min(sm_g, big), acc_g)
-    acc_p = _time.df_where(few, _finite_min(sm_p, big), acc_p)
+        acc_g = _time.df_where(
+            on, _time.df_min(_time.df_add(acc_g, _time.df_mul(acc_p, tab_g)), big), acc_g
+        )
+        acc_p = _time.df_where(on, _time.df_min(_time.df_mul(acc_p, tab_p), big), acc_p)
+        tab_g = _time.df_min(_time.df_add(tab_g, _time.df_mul(tab_g, tab_p)), big)
+        tab_p = _time.df_min(_time.df_mul(tab_p, tab_p), big)
+        return acc_g, acc_p, tab_g, tab_p
+
+    zeros = _time.DF(jnp.zeros_like(i0, f), jnp.zeros_like(i0, f))
+    ones = _time.DF(zeros.hi + 1, zeros.lo)
+    acc_g, acc_p, _, _ = jax.lax.fori_loop(
+        0, bits, bit, (zeros, ones, unit, _time.DF(m_df.hi + z, m_df.lo + z))
+    )
     start = _time.df_mul(p_df, acc_g)
     length = _time.df_mul(p_df, acc_p)
     nxt = _time.df_add(start, length)
@@ -195,25 +166,14 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     exact_rest = jnp.clip((rem.hi + rem.lo) / stretch.hi, 0, sg(p))
     # -- the differentiable float formula at the same i (finite for every input) --
     fi = sg(i).astype(f)
-    flat = one | ~(m > 1)  # (also a multiplier that the float dtype rounds to 1)
-    safe_m = jnp.where(flat, 2.0, m)
-    safe_i = jnp.where(flat, 0.0, fi)
+    safe_m = jnp.where(one, 2.0, m)
+    safe_i = jnp.where(one, 0.0, fi)
     scale = safe_m**safe_i
     geo = (scale - 1) / (safe_m - 1)
-    approx = jnp.where(flat, t - fi * p, (t - p * geo) / scale)
-    # The value is the exact one (``approx - sg(approx)`` is 0), the gradient the float
-    # formula's: ``approx + sg(exact - approx)`` would round the exact position to the
-    # float spacing of ``approx``, which for a multiplier next to 1 can be far off (float32
-    # ``1.000001**4615122`` is 20% low).
-    local = jnp.clip(exact + (approx - sg(approx)), 0, p)
-    rest = jnp.clip(exact_rest - (approx - sg(approx)), 0, p)
+    approx = jnp.where(one, t - fi * p, (t - p * geo) / scale)
+    local = jnp.clip(approx + sg(exact - approx), 0, p)
+    rest = jnp.clip((p - approx) + sg(exact_rest - (p - approx)), 0, p)
     return i, Time(local), rest
-
-
-def _finite_min(a: _time.DF, cap: float) -> _time.DF:
-    """``a`` clamped at ``cap``, a NaN or infinity included."""
-    over = ~(a.hi <= cap)
-    return _time.DF(jnp.where(over, cap, a.hi), jnp.where(over, 0.0, a.lo))
 
 
 def _exact_cycles(time: Time, period: Array, period_mult: Any) -> bool:

@@ -810,12 +810,6 @@ def df_minus_one(x: Any) -> DF:
     double-float from its exact value (:func:`_dyadic`): ``df_value(x) - 1`` would keep
     only ``2**-48`` of absolute precision, far too little for ``1.000001``."""
     u, f = unsigned(), float_dtype()
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        from fractions import Fraction
-
-        exact = Fraction(x) - 1
-        hi = float(np.asarray(float(exact), f))
-        return DF(jnp.asarray(hi, f), jnp.asarray(float(exact - Fraction(hi)), f))
     w = u.itemsize * 8
     h = w // 2
     m_hi, m_lo, s = _dyadic(x)
@@ -835,10 +829,7 @@ def df_minus_one(x: Any) -> DF:
     e = -jnp.minimum(s, 2 * w).astype(jnp.int32)
     d = DF(jnp.ldexp(d.hi, e), jnp.ldexp(d.lo, e))
     z = jnp.zeros((), f)
-    # (no exact words: a multiplier from 2**(w - 1) on, whose float value is precise enough)
-    huge = (m_hi == 0) & (m_lo == 0) & (jnp.asarray(x, f) > 1)
-    rough = df_add(DF(*map(jax.lax.stop_gradient, df_value(x))), DF(-jnp.ones((), f), z))
-    return df_where(huge, rough, df_where(neg, DF(z, z), d))
+    return df_where(neg, DF(z, z), d)
 
 
 def df_log1p(d: DF) -> tuple[DF, DF]:
