@@ -802,7 +802,8 @@ def _decay_ts(seed: int, n: int) -> list[float]:
         for m, e in zip(rng.random(n) + 0.5, rng.integers(-12, 28, n), strict=True)
     ]
     near = [k + o for k in (1.0, 3.0, 30.0, 1e6) for o in (2**-40, -(2**-40), 1e-9)]
-    return [2.4, 0.1, 0.7, 1.1, 3.0, 0.3, 2.0 / 3.0, *near, *many]
+    fixed = [2.4, 0.1, 0.7, 1.1, 3.0, 0.3, 2.0 / 3.0, *near] if seed == 0 else []
+    return [*fixed, *many]  # the fixed values once (each length compiles its own program)
 
 
 def _steps_near_multiples(d: float, seed: int) -> np.ndarray:
@@ -811,8 +812,9 @@ def _steps_near_multiples(d: float, seed: int) -> np.ndarray:
     top = 2**31 - 1
     ks = rng.integers(1, max(2, min(int(top / d), 2**62)), 300, dtype=np.int64).tolist()
     near = [int(Fraction(k) * Fraction(d)) + o for k in ks for o in (-1, 0, 1, 2)]
-    ts = {t for t in [*range(200), *near, top - 1, top] if 0 <= t <= top}
-    return np.asarray(sorted(ts), np.int32)
+    ts = sorted({t for t in [*range(200), *near, top - 1, top] if 0 <= t <= top})
+    # one length for every case (padded with step 0): each program compiles once per shape
+    return np.asarray(ts + [0] * (1_500 - len(ts)), np.int32)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -822,7 +824,7 @@ def test_float_floordiv_is_pythons_floor_division(seed):
     exact value); beyond 2**31 - 256 stairs the rest of the quotient rides in ``extra``."""
     from jaxlrs import _time
 
-    for d in _decay_ts(seed, 12):
+    for d in _decay_ts(seed, 6):
         ts = _steps_near_multiples(d, seed)
         q, extra = jax.jit(lambda t, d=d: _time.float_floordiv(t, d))(ts)
         want = [t // d for t in ts.tolist()]

@@ -14,9 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("test", sorted(conftest.SAMPLED))
 def test_each_sampled_test_exists_and_is_parametrized(test):
-    path, name = test.split("::")
-    tree = ast.parse((ROOT / path).read_text())
-    (fn,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    path, *owners, name = test.split("::")  # a module's function, or a class's method
+    body = ast.parse((ROOT / path).read_text()).body
+    for owner in owners:
+        (cls,) = [n for n in body if isinstance(n, ast.ClassDef) and n.name == owner]
+        body = cls.body
+    (fn,) = [n for n in body if isinstance(n, ast.FunctionDef) and n.name == name]
     marks = [ast.unparse(d) for d in fn.decorator_list]
     assert any("parametrize" in m for m in marks), f"{test} is not parametrized: {marks}"
 
