@@ -328,16 +328,16 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
     scalar; a float (even ``100.0``) raises ``TypeError``.
 
     The steps are reduced ``chunk`` at a time inside one jitted function, so a summary over
-    ``10**9`` steps runs in bounded memory, in one pass that never stores the values. Up
-    to ``SMALL`` (``2**16``) steps it reduces ``evaluate``'s values on the host (the
-    compile ``evaluate`` needs anyway, the smallest one); below ``BIG`` (``2**23``) steps
-    by one compiled function per schedule structure (shared by
-    every schedule of that structure, its hyperparameters as arguments); from ``BIG`` on by
-    one compiled for the schedule itself, its hyperparameters constants as in a user's
+    ``10**9`` steps runs in bounded memory. Up to ``SMALL`` (``2**16``) steps it reduces
+    ``evaluate``'s values on the host (the compile ``evaluate`` needs anyway, the smallest
+    one). Above, each chunk is reduced in one pass that never stores the values: below
+    ``BIG`` (``2**23``) steps by one compiled function per schedule structure (shared by
+    every schedule of that structure, its hyperparameters as arguments); from ``BIG`` on
+    by one compiled for the schedule itself, its hyperparameters constants as in a user's
     ``jit`` over ``schedule(t)`` (a compile of about 0.1 s that makes each step as cheap as
-    a jitted ``jnp.sum(schedule(t))``; the last 32 schedules' are kept). The two can
-    differ in the last bit of a value (XLA folds the constants), well within the contract.
-    The fields of the returned ``Summary``:
+    a jitted ``jnp.sum(schedule(t))``; the last 32 schedules' are kept). The last can
+    differ from the others in the last bit of a value (XLA folds the constants), within
+    the contract. The fields of the returned ``Summary``:
 
     * ``peak``, ``peak_step``: the largest value and the first step where it occurs;
     * ``minimum``, ``minimum_step``: the smallest value and the first step where it occurs;
@@ -535,9 +535,7 @@ def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -
             if a["restart"]:
                 child(a["new"], at)
             else:  # ``new`` on the run's own step: only its boundaries after ``at`` show
-                later = _Marks(math.inf)
-                _walk(a["new"], 0, 1, end, later)
-                for u in later.found:
+                for u in _marks_of(a["new"], end):
                     if u > at:
                         add(u)
     elif name == "rehorizon":
@@ -553,6 +551,13 @@ def _walk(s: Schedule, offset: float, scale: float, end: float, marks: _Marks) -
             _walk(body, offset, scale, end, marks)
 
 
+def _marks_of(s: Schedule, end: float) -> list[int | float]:
+    """The phase boundaries of ``s`` in ``(0, end)`` on its own step, sorted."""
+    marks = _Marks(end)
+    _walk(s, 0, 1, end, marks)
+    return sorted(marks.found)
+
+
 def _rehorizon_marks(a: dict[str, Any], add: Any, child: Any) -> None:
     """The original's boundaries up to ``at`` as they are; each later one ``u`` at the
     first step whose mapped step reaches it, ``at + ceil((u - at) (steps - at) / (horizon -
@@ -563,9 +568,7 @@ def _rehorizon_marks(a: dict[str, Any], add: Any, child: Any) -> None:
     add(at)
     add(steps)
     child(a["schedule"], 0, 1, at)
-    later = _Marks(horizon)
-    _walk(a["schedule"], 0, 1, horizon, later)
-    for u in sorted(later.found):
+    for u in _marks_of(a["schedule"], horizon):
         if u > at:
             num, den = (u - at) * (steps - at), horizon - at
             exact = all(isinstance(x, int) for x in (num, den))
