@@ -623,7 +623,7 @@ def host_words(x: float) -> tuple[int, int, int]:
         m, s = m // 2, s - 1
     if s < 0:
         m, s = m << -s, 0
-    return m >> w, m & ((1 << w) - 1), min(s, 2 * w)
+    return m >> w, m & ((1 << w) - 1), s
 
 
 _WORDS: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar(
@@ -749,3 +749,87 @@ def float_ceil(x: Any) -> Array:
     huge = (m_hi == 0) & (m_lo == 0) & (jnp.asarray(x, float_dtype()) > 0)
     k = jnp.where(huge | (k > index_max()), index_max(), k)
     return k.astype(ix)
+
+
+# -- the fraction of a ratio times a float --------------------------------------------------
+#
+# A cosine of ``c`` periods over ``n`` steps (Hugging Face's ``num_cycles``) has the phase
+# ``frac(c * u / n)`` at step ``u``; Python computes it from the float64 ``c``. In float32,
+# or in double-float arithmetic from 48 bits of ``c``, it is off by ``c * u / n * 2**-48``,
+# 1e-5 of a period at ``u = 2**31`` with ``n = 9``. Exactly: with ``c = M * 2**-s`` (its
+# words, as for ``float_floordiv``) and ``u = q n + r`` (``0 <= r < n``),
+# ``c u / n = M q 2**-s + floor(c) r / n + frac(c) r / n``: the fraction of the first term
+# is the bits of the integer ``M q`` below ``2**s`` (three limbs, exact), the second is
+# ``((floor(c) r) mod n) / n`` (an exact modular product), and the third is below 1, so
+# that its relative rounding is absolute. Their sum, reduced mod 1, is within ``2**-45``.
+
+
+def _pow2(e: Array) -> Array:
+    """``2**e`` for an integer array ``e``, exact (0 below the smallest normal float)."""
+    f = float_dtype()
+    mbits, bias = (23, 127) if f.itemsize == 4 else (52, 1023)
+    i = index_dtype()
+    e = e.astype(i)
+    bits = (jnp.clip(e, 1 - bias, bias) + bias) << mbits
+    return jnp.where(e > -bias, jax.lax.bitcast_convert_type(bits, f), jnp.zeros((), f))
+
+
+def _limb(x: Array, e: Array) -> DF:
+    """``x * 2**e`` for an unsigned ``x``, as a double-float (exact: its two halves)."""
+    f = float_dtype()
+    h = x.dtype.itemsize * 4
+    top = (x >> h).astype(f) * _pow2(e + h)
+    return _fast(top, (x & ((1 << h) - 1)).astype(f) * _pow2(e))
+
+
+def _below(limbs: list[Array], s: Array) -> DF:
+    """``(P mod 2**s) * 2**-s`` for ``P = sum_k limbs[k] * 2**(w k)``: the fraction of
+    ``P * 2**-s``, as a double-float."""
+    w = unsigned().itemsize * 8
+    ones = ~jnp.zeros((), unsigned())
+    s = s.astype(index_dtype())
+    total = df(jnp.zeros((), float_dtype()))
+    for k, x in enumerate(limbs):
+        keep = jnp.clip(s - w * k, 0, w).astype(x.dtype)  # this limb's bits below 2**s
+        mask = jnp.where(keep >= w, ones, (jnp.ones((), x.dtype) << jnp.minimum(keep, w - 1)) - 1)
+        total = df_add(total, _limb(x & mask, w * k - s))
+    return total
+
+
+def df_frac(x: DF) -> DF:
+    """``x - floor(x)`` of a double-float (the subtraction of the floor is exact)."""
+    r = df_add(x, df(-jnp.floor(x.hi)))
+    return df_where(r.hi + r.lo < 0, df_add(r, df(jnp.ones_like(r.hi))), r)
+
+
+def frac_ratio(c: Any, u: Array, n: Array) -> tuple[DF, Array]:
+    """``(frac(c * u / n), ok)`` for a float hyperparameter ``c``, integer steps
+    ``0 <= u`` below the unsigned maximum and an integer length ``n >= 1``: the fraction
+    as a double-float within ``2**-45`` of the exact value for ``c``'s float64 (see the
+    section comment; a traced ``c`` is taken as it is stored), and whether ``c`` has
+    words (``0 < c < 2**(w - 1)``; else the fraction is 0)."""
+    uns = unsigned()
+    w = uns.itemsize * 8
+    m_hi, m_lo, s = _dyadic(c)
+    u, n = u.astype(uns), jnp.maximum(n.astype(uns), jnp.ones((), uns))
+    q, r = u // n, u % n
+    h1, l1 = _wide(q, m_lo)
+    h2, l2 = _wide(q, m_hi)
+    mid = h1 + l2
+    whole = _below([l1, mid, h2 + (mid < h1).astype(uns)], s)  # frac(M q 2**-s)
+    low = jnp.clip(s, 1, w - 1).astype(uns)
+    floor_c = jnp.where(  # M >> s (below 2**(w - 1))
+        s == 0,
+        m_lo,
+        jnp.where(
+            s < w,
+            (m_lo >> low) | (m_hi << (w - low)),
+            jnp.where(s < 2 * w, m_hi >> jnp.clip(s - w, 0, w - 1).astype(uns), 0),
+        ),
+    )
+    k = mulmod(r, floor_c % n, n)
+    frac_c = _below([m_lo, m_hi], s)
+    ix = index_dtype()
+    nd = df(n.astype(ix))
+    part = df_add(df_div(df(k.astype(ix)), nd), df_div(df_mul(frac_c, df(r.astype(ix))), nd))
+    return df_frac(df_add(whole, part)), (m_hi != 0) | (m_lo != 0)

@@ -290,27 +290,84 @@ def test_validation(build, message):
         build()
 
 
-# -- open (issue 8): a non-integer float num_cycles at large steps --------------------------
-# The phase 2 * num_cycles * progress mod 1 is formed with num_cycles in about 48 bits
-# (double-float), not its float64's 53: past about 3e8 steps over a short cycle the value
-# drifts from the float64 formula by up to 1e-5 relative (2e-6 of the peak). Strict xfail
-# until the phase uses num_cycles' exact value; it then fails, and the marker must go.
+# -- the cosine phase at any step, for any num_cycles ----------------------------------------
+# The phase num_cycles * progress mod 1 is exact for num_cycles' float64 value (its words,
+# not the 48 bits a double-float carries), so that the value follows the float64 formula
+# at every step up to 2**31 - 1: generated num_cycles (whole and half-whole ones, near a
+# half, tiny, large), lengths from 1 to 10**6, steps up to the top of the index range;
+# eager and inside a jit that closes over the schedule (as Optax calls it), against the
+# formula in 40 digits.
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: num_cycles in 48 bits in the HF phase")
-@pytest.mark.parametrize("num_cycles", [0.7, 0.3, 1.1])
-def test_float_num_cycles_phase_is_exact_at_large_steps(num_cycles):
+def _phase_cases(seed: int, count: int) -> list[tuple[float, int, int]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        kind = i % 5
+        if kind == 0:
+            nc = float(rng.uniform(0.01, 3.0))
+        elif kind == 1:
+            nc = float(10 ** rng.uniform(-6, 5))
+        elif kind == 2:
+            nc = float(rng.integers(1, 40)) / 2 + float(rng.choice([0.0, 1e-9, -1e-12]))
+        elif kind == 3:
+            nc = float(rng.uniform(1e3, 2.0**30))
+        else:
+            nc = float(rng.choice([0.7, 0.3, 1.1, 0.5, 1e-20]))
+        warmup = int(rng.integers(0, 50))
+        length = int(10 ** rng.uniform(0, 6))
+        out.append((nc, warmup, warmup + length))
+    return out
+
+
+@pytest.mark.parametrize("lr_rate", [False, True], ids=["cosine", "lr-rate"])
+@pytest.mark.parametrize("case", _phase_cases(8, 10), ids=lambda c: f"nc={c[0]:.6g}-T={c[2]}")
+def test_float_num_cycles_phase_is_exact_at_any_step(case, lr_rate):
+    import jax
+
     mpmath = pytest.importorskip("mpmath")
-    mpmath.mp.dps = 40
-    warmup, total, peak = 3, 12, 10.0
-    s = hf.get_cosine_schedule_with_warmup(peak, warmup, total, num_cycles=num_cycles)
-    t = np.random.default_rng(8).integers(10**8, 2**31 - 1, 400)
+    mpmath.mp.dps = 50
+    num_cycles, warmup, total = case
+    peak, min_lr = 10.0, 0.5
+    if lr_rate:
+        s = hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            peak, warmup, total, num_cycles=num_cycles, min_lr=min_lr
+        )
+    else:
+        s = hf.get_cosine_schedule_with_warmup(peak, warmup, total, num_cycles=num_cycles)
+    rng = np.random.default_rng(int(total))
+    top = 2**31 - 1
+    t = np.concatenate(
+        [rng.integers(warmup, top, 150), [warmup, warmup + 1, total - 1, total, top - 1, top]]
+    ).astype(np.int64)
 
-    def exact(step: int) -> float:  # transformers' lambda, in 40 digits
-        progress = mpmath.mpf(step - warmup) / (total - warmup)
-        phase = mpmath.pi * mpmath.mpf(num_cycles) * 2 * progress
-        return float(peak * max(0, 0.5 * (1 + mpmath.cos(phase))))
+    def exact(step: int) -> float:  # transformers' lambda, in 50 digits
+        shift = 1 if lr_rate else 0
+        progress = mpmath.mpf(step - warmup + shift) / max(1, total - warmup)
+        f = 0.5 * (1 + mpmath.cos(mpmath.pi * mpmath.mpf(num_cycles) * 2 * progress))
+        if lr_rate:
+            return float(max(0, f * (peak - min_lr) + min_lr))
+        return float(peak * max(0, f))
 
     want = np.array([exact(int(x)) for x in t])
-    got = np.asarray(s(t.astype(np.int32)), np.float64)
-    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-10 * peak)
+    steps = t.astype(np.int32)
+    for got in (s(steps), jax.jit(lambda u: s(u))(steps)):
+        np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6, atol=1e-10 * peak)
+
+
+def test_float_num_cycles_gradient_is_the_float_formulas():
+    import jax
+
+    steps = np.array([5, 37, 1000, 123456], np.int32)
+    warmup, total, nc = 3, 40, 0.7
+
+    def ours(c):
+        return hf.get_cosine_schedule_with_warmup(1.0, warmup, total, num_cycles=c)(steps)
+
+    def formula(c):  # float64 derivative of 0.5 (1 + cos(2 pi c p))
+        p = (steps - warmup) / (total - warmup)
+        return -np.pi * p * np.sin(2 * np.pi * c * p)
+
+    got = np.asarray(jax.jacfwd(ours)(jax.numpy.float32(nc)), np.float64)
+    # A traced num_cycles is taken as stored: the formula at its float32 value.
+    np.testing.assert_allclose(got, formula(float(np.float32(nc))), rtol=1e-5, atol=1e-6)

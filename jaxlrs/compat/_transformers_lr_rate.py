@@ -89,10 +89,9 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     So the warmup's first step already has ``peak / W`` (or ``peak * r0``), the last warmup
     step has ``peak``, and the cosine reaches the floor ``peak * r`` at step ``T - 1``.
     **Not clamped past the end**, as in Hugging Face: with the default ``num_cycles=0.5``
-    the rate rises again after step ``T - 1``. The phase is exact when
-    ``2 * num_cycles`` is whole, else computed in double-float arithmetic (as
-    :func:`get_cosine_schedule_with_warmup`'s). Hugging Face silently accepts
-    ``T <= W``; jaxlrs raises ``ValueError``.
+    the rate rises again after step ``T - 1``. The phase is exact for ``num_cycles``'s
+    float64 value at every step (as :func:`get_cosine_schedule_with_warmup`'s). Hugging
+    Face silently accepts ``T <= W``; jaxlrs raises ``ValueError``.
 
     Args:
         peak: the optimizer's learning rate.

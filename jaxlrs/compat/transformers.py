@@ -32,7 +32,7 @@ from .._combinators import warmup
 from .._curves import half_cos, safe_sqrt
 from .._primitives import constant, linear, polynomial
 from .._schedule import Schedule, expands, register
-from .._time import Time, index_dtype, value
+from .._time import Time, value
 from ._util import before, warmup_fraction
 
 Array = jax.Array
@@ -88,12 +88,6 @@ def _less(a: Any, b: Any) -> Array:
     return a.astype(f) - b.astype(f)
 
 
-def _frac(x: _time.DF) -> _time.DF:
-    """``x - floor(x)`` of a double-float (the subtraction of the floor is exact)."""
-    r = _time.df_add(x, _time.df(-jnp.floor(x.hi)))
-    return _time.df_where(r.hi + r.lo < 0, _time.df_add(r, _time.df(jnp.ones_like(r.hi))), r)
-
-
 def _phase(rest: Time, n: Array, q: Array, num_cycles: Any) -> Array:
     """``frac(num_cycles * u / n)`` for ``u = q n + rest`` (``0 <= rest < n``), as
     ``frac(frac(nc) q + nc rest / n)`` in double-float arithmetic from ``num_cycles``'s
@@ -109,9 +103,9 @@ def _phase(rest: Time, n: Array, q: Array, num_cycles: Any) -> Array:
     r = _time.df(jnp.where(huge, jnp.zeros_like(rest.n), rest.n))
     if rest.d is not None:
         r = _time.df_div(r, _time.df(rest.d))
-    whole = _frac(_time.df_mul(_frac(c), _time.df(q)))
+    whole = _time.df_frac(_time.df_mul(_time.df_frac(c), _time.df(q)))
     part = _time.df_div(_time.df_mul(c, r), _time.df(safe_n))
-    sum_df = _frac(_time.df_add(whole, _frac(part)))
+    sum_df = _time.df_frac(_time.df_add(whole, _time.df_frac(part)))
     x = sum_df.hi + sum_df.lo
     # frac(nc q) = frac(frac(nc) q) for an integer q: no overflow of nc q.
     safe = jnp.where(huge, nc, 1.0)
@@ -128,16 +122,24 @@ def _next(rest: Time) -> Time:
 
 
 def _wave(local: Time, length: Any, num_cycles: Any, ahead: bool = False) -> Array:
-    """``(1 + cos(2 pi num_cycles u / length)) / 2`` at local step ``u``, not clamped;
-    with ``ahead``, at ``u + 1`` (formed as ``q length + (rest + 1)`` from the division of
-    ``u`` by ``length``: never past the index range, also at its top).
+    """``(1 + cos(2 pi num_cycles u / length)) / 2`` at local step ``u >= 0``, not
+    clamped; with ``ahead``, at ``u + 1`` (in the unsigned type: never past its range).
 
-    When ``m = 2 num_cycles`` is a whole number (0.5, the default, 1, 1.5, ...; checked at
-    run time, so it may be traced) this is ``(1 + cos(pi v / length)) / 2`` with the
-    integer ``v = m u mod 2 length``: the phase is exact at any step. Other values compute
-    the phase in double-float arithmetic (``_phase``)."""
+    For an integer step and length, the phase ``frac(num_cycles u / length)`` is exact
+    for ``num_cycles``'s float64 value at any step (``_time.frac_ratio``; a traced value
+    as it is stored), and the gradient in ``num_cycles`` is that of the float formula.
+    Otherwise (a stretched or float step) the phase is computed in double-float arithmetic
+    (``_phase``)."""
     f = _time.float_dtype()
     n = _time.count(length)
+    if local.exact and local.d is None and _time.is_int(n):
+        u = jnp.maximum(local.n, 0).astype(_time.unsigned()) + (1 if ahead else 0)
+        x, _ = _time.frac_ratio(num_cycles, u, n)
+        z = _time.df_add(_time.df(jnp.ones((), f)), _time.DF(-2 * x.hi, -2 * x.lo))
+        nc = value(num_cycles)
+        # 0 in value; its gradient in num_cycles is that of 1 - 2 num_cycles u / length.
+        slope = (nc - jax.lax.stop_gradient(nc)) * (u.astype(f) / n.astype(f))
+        return half_cos((z.hi + z.lo) - 2 * slope)
     q = _time.floordiv(local, n)
     if local.exact:
         rest = _time.minus(local, q * n)
@@ -146,27 +148,7 @@ def _wave(local: Time, length: Any, num_cycles: Any, ahead: bool = False) -> Arr
         rest = Time(jnp.clip(_time.to_float(local) - q.astype(f) * nf, 0, nf))
     if ahead:
         rest = _next(rest)
-    approx = half_cos(1 - 2 * _phase(rest, n, q, num_cycles))
-    if not (local.exact and local.d is None and _time.is_int(n)):
-        return approx
-    # The phase m u mod 2 length in unsigned integers (2 length never wraps there), with
-    # an exact modular product: exact at every step for every whole m below 2**31.
-    u = _time.unsigned()
-    m = 2 * value(num_cycles)
-    period = 2 * n.astype(u)
-    whole_m = (m == jnp.round(m)) & (m < 2.0**31)
-    mi = jnp.where(whole_m, jnp.round(m), 0.0).astype(index_dtype()).astype(u) % period
-    if ahead:  # u + 1 mod 2 length, from q and rest + 1 <= length
-        at = ((q.astype(u) % 2) * n.astype(u) + rest.n.astype(u)) % period
-    else:
-        at = local.n.astype(u) % period
-    v = _time.mulmod(at, mi, period)
-    back = v >= n.astype(u)  # the rising half of the period
-    pos = jnp.where(back, v - n.astype(u), v).astype(n.dtype)
-    d, left = _time.ramp(Time(pos), n)
-    exact = jnp.where(back, half_cos(d), half_cos(left))
-    # The exact value, with the gradient (in num_cycles) of the float formula.
-    return jnp.where(whole_m, approx + jax.lax.stop_gradient(exact - approx), approx)
+    return half_cos(1 - 2 * _phase(rest, n, q, num_cycles))
 
 
 # -- constant / linear / polynomial --------------------------------------------------------
@@ -348,12 +330,12 @@ def get_cosine_schedule_with_warmup(
 
     **Not clamped past T**, as in Hugging Face: with the default ``num_cycles=0.5`` the
     rate reaches 0 at ``T`` and rises again after it (back to ``peak`` at
-    ``2 T - W``). When ``2 * num_cycles`` is a whole number (0.5, 1, 1.5, ...) the
-    position in the period is exact at any step; other values compute the phase
-    ``num_cycles * (t - W) / (T - W)`` in double-float arithmetic from 48 bits of
-    ``num_cycles``: within ``1e-7 + pi * num_cycles * 2**31 / (T - W) * 2**-46`` of
-    ``peak`` at every step up to ``2**31 - 1`` (1e-7 for ``T - W`` above 500, 1.3e-4 at the
-    extreme ``T - W = 1`` with 5 cycles).
+    ``2 T - W``). The phase ``num_cycles * (t - W) / (T - W) mod 1`` is exact for
+    ``num_cycles``'s float64 value at every step up to ``2**31 - 1``, for every
+    ``num_cycles`` (from the exact dyadic value of the float, with integer modular
+    products): the value follows the float64 formula to float32 rounding there, where a
+    float64 evaluation of the formula itself would drift (``pi * num_cycles * 2 * p`` is
+    rounded before its cosine). A traced ``num_cycles`` is taken as it is stored.
 
     Args:
         peak: the optimizer's learning rate.
