@@ -182,7 +182,7 @@ def _two_sum(terms: list[Array]) -> tuple[Array, Array]:
     along (Knuth's two-sum)."""
     total, err = terms[0], jnp.zeros_like(terms[0])
     for x in terms[1:]:
-        s = total + x
+        s = _time._rounded(total + x)  # (see _time._two_sum)
         bp = s - total
         err = err + ((total - (s - bp)) + (x - bp))
         total = s

@@ -479,9 +479,11 @@ def mulmod(a: Array, b: Array, m: Array) -> Array:
 # significant bits from two float32s), for the few places where a float32 result would be
 # too coarse: locating a cycle of a float ``period_mult`` near step 2**31 needs its start
 # ``period * (m**i - 1) / (m - 1)`` to a small fraction of a step. Dekker's and Knuth's
-# error-free transformations. XLA does not reassociate float arithmetic, but it lets LLVM
-# contract a product and a sum into one fused multiply-add; ``_rounded`` keeps every
-# inexact product rounded so that each transformation stays exact.
+# error-free transformations. XLA lets LLVM contract a product and a sum into one fused
+# multiply-add, and it reassociates a sum with a compile-time constant (``(c + x) - c``
+# becomes ``x``, ``(c + x) - x`` becomes ``c``: a hyperparameter closed over by a user's
+# ``jit`` is such a constant, as in Optax's call of a schedule); ``_rounded`` keeps every
+# inexact product and every sum of a transformation opaque, so that each stays exact.
 
 
 class DF(NamedTuple):
@@ -491,9 +493,10 @@ class DF(NamedTuple):
 
 def _rounded(x: Array) -> Array:
     """``x`` itself, through an operation the compiler cannot see through, so that a
-    product stays a rounded float32 product: XLA lets LLVM contract ``a * b + c`` into a
+    product stays a rounded float32 product (XLA lets LLVM contract ``a * b + c`` into a
     fused multiply-add, which would use the unrounded product in one place and the rounded
-    one in another and break the error-free transformations below."""
+    one in another) and a sum is not reassociated with a constant operand (XLA folds
+    ``(c + x) - c`` to ``x``): either would break the error-free transformations below."""
     return jnp.where(x == x, x, jnp.zeros_like(x))
 
 
@@ -502,12 +505,14 @@ def _split_factor() -> float:
 
 
 def _two_sum(a: Array, b: Array) -> DF:
-    s = a + b
+    s = _rounded(a + b)
     bb = s - a
     return DF(s, (a - (s - bb)) + (b - bb))
 
 
 def _fast(a: Array, b: Array) -> DF:
+    # (for |a| >= |b|; never with a lone constant ``a`` next to a traced ``b``: every
+    # caller's ``a`` is the rounded result of an operation on ``b``'s own operands)
     s = a + b
     return DF(s, b - (s - a))
 

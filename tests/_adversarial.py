@@ -358,8 +358,9 @@ def cosine_cycles(peak, end, decay, i, u, length):
     """``end + (peak - end) decay**i (1 + cos(pi u / length)) / 2`` in cycle ``i``, as
     ``a g + end (1 - g)`` with ``a = peak decay**i``, ``g`` the half-cosine and
     ``1 - g = (1 - f) + f (1 - decay**i)`` apart (a small peak next to a large end)."""
-    x = 0.5 * np.pi * (length - u) / length
-    f, rest = np.sin(x) ** 2, np.cos(x) ** 2
+    # 1 - f from u itself: cos(pi/2)**2 in float64 is 3.7e-33, not 0.
+    f = np.sin(0.5 * np.pi * (length - u) / length) ** 2
+    rest = np.sin(0.5 * np.pi * u / length) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         shrink = -np.expm1(i * np.log(decay)) if decay != 1.0 else np.zeros(np.shape(i))
     return peak * decay**i * f + end * (rest + f * shrink)
@@ -1640,7 +1641,7 @@ def _cos_annealing_want(kw, t):
     u = np.mod(t.astype(np.int64), 2 * big).astype(F64)
     # (1 + cos(pi u / T)) / 2 = sin(pi/2 (T - u) / T)**2, T - u exact
     f = np.sin(0.5 * np.pi * (big - u) / big) ** 2
-    rest = np.cos(0.5 * np.pi * (big - u) / big) ** 2  # 1 - f, without cancellation
+    rest = np.sin(0.5 * np.pi * u / big) ** 2  # 1 - f, without cancellation (0 at u = 0)
     return mix(kw["base_lr"], kw["eta_min"], f, rest)
 
 
