@@ -1,8 +1,8 @@
 """Where a step falls among cycles of growing length: the cycle index, the step inside
 the cycle and the cycle's length, for ``cycle`` and ``sgdr`` (lengths ``period *
 period_mult**i``). Integer multipliers are located in exact integers; a float multiplier
-locates its cycle with double-float arithmetic (``_time``'s DF), corrected by one step
-either way."""
+locates its cycle from ``expm1(i log m)`` in double-float arithmetic (``_powers``),
+corrected by one step either way."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _time
+from . import _powers, _time
 from ._time import Time, count, float_dtype, index_dtype, value
 
 Array = jax.Array
@@ -85,6 +85,63 @@ def _cycle_int(time: Time, period: Array, mult: Any) -> tuple[Array, Array, Arra
     return i, (un - s).astype(index_dtype()), power
 
 
+def _mantissa(f: np.dtype) -> int:
+    return 24 if f.itemsize == 4 else 53
+
+
+def _significant_bits(x: Any) -> Array:
+    """The number of significant bits of a float hyperparameter (of its words)."""
+    m_hi, m_lo, _ = _time._dyadic(x)
+    w = m_lo.dtype.itemsize * 8
+
+    def ctz(v: Array) -> Array:
+        return (w - 1 - jax.lax.clz(v & (~v + 1))).astype(index_dtype())
+
+    def length(v: Array) -> Array:
+        return (w - jax.lax.clz(v)).astype(index_dtype())
+
+    top = jnp.where(m_hi > 0, w + length(m_hi), length(m_lo))
+    low = jnp.where(m_lo > 0, ctz(m_lo), w + ctz(m_hi))
+    return jnp.where((m_hi > 0) | (m_lo > 0), top - low, 0)
+
+
+def _geometric_df(
+    i: Array, log_m: list[Array], delta: _time.DF, big: float
+) -> tuple[_time.DF, _time.DF]:
+    """``(G(i), m**i)`` from ``expm1(i log m)`` (see ``_powers``; ``log m`` as the sum of
+    a few floats), each capped at ``big``."""
+    f = float_dtype()
+    em = _powers.expm1_times(i, log_m)
+    z = jnp.zeros((), f)
+    cap = _time.DF(z + big, z)
+    g = _time.df_where(em.hi >= big * delta.hi, cap, _time.df_div(em, delta))
+    return g, _time.df_min(_time.df_add(em, _time.DF(z + 1, z)), big)
+
+
+def _powering_loop(i: Array, m_df: _time.DF, bits: int, big: float) -> tuple[_time.DF, _time.DF]:
+    """``(G(i), m**i)`` by binary powering over the ``bits`` bits of ``i`` in a loop."""
+    f = float_dtype()
+    z = jnp.zeros((), f)
+
+    def bit(j: Any, carry: tuple[_time.DF, ...]) -> tuple[_time.DF, ...]:
+        # acc: (G(i mod 2**j), m**(i mod 2**j)); tab: (G(2**j), m**(2**j)).
+        acc_g, acc_p, tab_g, tab_p = carry
+        on = ((i >> j) & 1).astype(bool)
+        acc_g = _time.df_where(
+            on, _time.df_min(_time.df_add(acc_g, _time.df_mul(acc_p, tab_g)), big), acc_g
+        )
+        acc_p = _time.df_where(on, _time.df_min(_time.df_mul(acc_p, tab_p), big), acc_p)
+        tab_g = _time.df_min(_time.df_add(tab_g, _time.df_mul(tab_g, tab_p)), big)
+        tab_p = _time.df_min(_time.df_mul(tab_p, tab_p), big)
+        return acc_g, acc_p, tab_g, tab_p
+
+    zeros = _time.DF(jnp.zeros_like(i, f), jnp.zeros_like(i, f))
+    ones = _time.DF(zeros.hi + 1, zeros.lo)
+    start = (zeros, ones, _time.DF(z + 1, z), _time.DF(m_df.hi + z, m_df.lo + z))
+    acc_g, acc_p, _, _ = jax.lax.fori_loop(0, bits, bit, start)
+    return acc_g, acc_p
+
+
 def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Time]:
     i, local, _ = _cycle_float_rest(time, period, period_mult)
     return i, local
@@ -93,14 +150,19 @@ def _cycle_float(time: Time, period: Array, period_mult: Any) -> tuple[Array, Ti
 def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Array, Time, Array]:
     """Cycle index and local time for a float ``period_mult`` (or period, or step).
 
-    Cycle ``i`` starts at ``S_i = period * G(i)``, ``G(i) = 1 + m + ... + m**(i-1)``. A
-    float32 logarithm estimates ``i``; ``G`` and ``m**i`` at the estimate then come exactly
-    enough (double-float, about 48 bits) from binary powering over a table of
-    ``m**(2**j)`` and ``G(2**j)``, computed once from the hyperparameters; comparing the
-    step with the starts of the estimated cycle and of the next one corrects the estimate
-    by one either way. The position ``t - S_i`` is then accurate to a small fraction of a
-    step at any step (a float32 formula is thousands of steps off near 2**31). Gradients
-    flow through the plain float formula (same value, finite for every input).
+    Cycle ``i`` starts at ``S_i = period * G(i)``, ``G(i) = (m**i - 1) / (m - 1)``. A
+    float logarithm estimates ``i``; at the estimate, ``m**i - 1 = expm1(i log m)`` in
+    double-float (``_powers``), with ``log m`` from the host to 53 bits for a packed or
+    Python-float multiplier (``_time.log_words``) and ``G(i)`` divided by the exact
+    ``m - 1``: about ``2**-46`` of ``S_i`` whatever ``i`` (binary powering from a 48-bit
+    ``m`` is ``i * 2**-48`` off; a traced multiplier, with no host value, still takes that
+    path, in a compact loop). Past about ``2**20`` cycles (``m`` next to 1) the estimate moves by
+    the cycles the position at it says; for few cycles of a multiplier with few bits,
+    binary powering from ``m`` itself keeps the starts that are integers exact. Comparing
+    the step with the starts of the cycle and of the next one corrects the index by one
+    either way. The position ``t - S_i`` is then accurate to about ``2**-46`` of ``t`` (a
+    float32 formula is thousands of steps off near 2**31). The value is the exact one;
+    gradients flow through the plain float formula (finite for every input).
 
     Also returns the rest of the cycle ``period - local`` (on the same scale), formed
     from the double-float length and position: near the cycle's end a float32 ``local``
@@ -122,32 +184,66 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     else:
         t_df = _time.df(sg(t))
     p_df = _time.df(sg(period))
-    m_df = _time.DF(*map(sg, _time.df_value(period_mult)))
-    delta = _time.df_add(m_df, _time.df(-jnp.ones((), f)))
-    one = delta.hi <= 0
-    d_safe = jnp.where(one, 1.0, delta.hi)
-    est = jnp.where(one, sg(t) / sg(p), jnp.log1p(sg(t) * d_safe / sg(p)) / jnp.log1p(d_safe))
-    i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
+    m_df, delta = (_time.DF(*map(sg, v)) for v in _time.exact_df(period_mult))
+    # (no words: a traced multiplier from 2**31 up, or an invalid one)
+    rough = _time.DF(*map(sg, _time.df_value(period_mult)))
+    none = m_df.hi == 0
+    m_df = _time.df_where(none, rough, m_df)
+    delta = _time.df_where(none, _time.df_add(rough, _time.df(-jnp.ones((), f))), delta)
+    one = ~(delta.hi > 0)
     z = jnp.zeros((), f)
     unit = _time.DF(z + 1, z)
-
-    def bit(j: Any, carry: tuple[_time.DF, ...]) -> tuple[_time.DF, ...]:
-        # acc: (G(i0 mod 2**j), m**(i0 mod 2**j)); tab: (G(2**j), m**(2**j)).
-        acc_g, acc_p, tab_g, tab_p = carry
-        on = ((i0 >> j) & 1).astype(bool)
-        acc_g = _time.df_where(
-            on, _time.df_min(_time.df_add(acc_g, _time.df_mul(acc_p, tab_g)), big), acc_g
+    delta = _time.df_where(one, unit, delta)
+    # log m from the host (53 bits, in three floats) for a packed or Python-float leaf
+    logs = _time.log_words(period_mult)
+    if logs is None:
+        # A traced multiplier (no host words): binary powering over a table of m**(2**j)
+        # and G(2**j) in a loop (compact: this path is compiled under vmap and grad of
+        # the hyperparameters), about i * 2**-48 of the start.
+        est = jnp.where(
+            one, sg(t) / sg(p), jnp.log1p(sg(t) * delta.hi / sg(p)) / jnp.log1p(delta.hi)
         )
-        acc_p = _time.df_where(on, _time.df_min(_time.df_mul(acc_p, tab_p), big), acc_p)
-        tab_g = _time.df_min(_time.df_add(tab_g, _time.df_mul(tab_g, tab_p)), big)
-        tab_p = _time.df_min(_time.df_mul(tab_p, tab_p), big)
-        return acc_g, acc_p, tab_g, tab_p
-
-    zeros = _time.DF(jnp.zeros_like(i0, f), jnp.zeros_like(i0, f))
-    ones = _time.DF(zeros.hi + 1, zeros.lo)
-    acc_g, acc_p, _, _ = jax.lax.fori_loop(
-        0, bits, bit, (zeros, ones, unit, _time.DF(m_df.hi + z, m_df.lo + z))
-    )
+        i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
+        acc_g, acc_p = _powering_loop(i0, m_df, bits, big)
+    else:
+        parts = [jnp.where(one, z, sg(x)) for x in logs]
+        lam = _time.df_add(_time.DF(parts[0], parts[1]), _time.DF(parts[2], z))
+        est = jnp.where(one, sg(t) / sg(p), jnp.log1p(sg(t) * delta.hi / sg(p)) / lam.hi)
+        i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
+        g, pw = _geometric_df(i0, parts, delta, big)
+        # Past about 2**20 cycles (a multiplier next to 1) the float estimate may be cycles
+        # off; the position says by how many, k = floor((t - S) / length), and where k log m is
+        # tiny, G(i + k) = G(i) + m**i G(k) and m**(i + k) = m**i (1 + expm1(k log m)) come from
+        # a short series.
+        u0 = _time.df_add(t_df, _time.df_neg(_time.df_mul(p_df, g)))
+        len0 = _time.df_mul(p_df, pw)
+        k = jnp.clip(jnp.floor((u0.hi + u0.lo) / len0.hi), -(2.0**20), 2.0**20)
+        k = jnp.where(jnp.isfinite(k), k, 0.0)
+        y = _time.df_mul(_time.DF(k, jnp.zeros_like(k)), lam)
+        k = jnp.where((jnp.abs(y.hi) < 2.0**-12) & (i0 + k.astype(i0.dtype) >= 0), k, 0.0)
+        y = _time.df_where(k == 0, _time.DF(jnp.zeros_like(k), jnp.zeros_like(k)), y)
+        em = _powers.expm1_small(y)
+        g = _time.df_add(g, _time.df_mul(pw, _time.df_div(em, delta)))
+        pw = _time.df_add(pw, _time.df_mul(pw, em))
+        i0 = i0 + k.astype(i0.dtype)
+        # Few cycles of a multiplier with few bits (1.5), and the first two cycles of any:
+        # binary powering from m itself, exact where the start's b (i - 1) + 6 bits fit (b the
+        # bits of m), so that a start that is an integer (the period itself; 4750 for period
+        # 1000 and m = 1.5) begins its cycle. (A start with more bits is no integer below
+        # 2**31: it would need 2**((b - 1) (i - 1)) to divide the period.)
+        few = (i0 < 64) & (_significant_bits(period_mult) * (i0 - 1) + 6 <= 2 * _mantissa(f))
+        sm_g = _time.DF(jnp.zeros_like(i0, f), jnp.zeros_like(i0, f))
+        sm_p = _time.DF(sm_g.hi + 1, sm_g.lo)
+        tab_g, tab_p = unit, m_df
+        for j in range(6):
+            on = ((i0 >> j) & 1).astype(bool)
+            sm_g = _time.df_where(on, _time.df_add(sm_g, _time.df_mul(sm_p, tab_g)), sm_g)
+            sm_p = _time.df_where(on, _time.df_mul(sm_p, tab_p), sm_p)
+            tab_g = _time.df_add(tab_g, _time.df_mul(tab_g, tab_p))
+            tab_p = _time.df_mul(tab_p, tab_p)
+        acc_g = _time.df_where(few, sm_g, g)
+        acc_p = _time.df_where(few, sm_p, pw)
+    m_df = _time.df_where(one, unit, m_df)
     start = _time.df_mul(p_df, acc_g)
     length = _time.df_mul(p_df, acc_p)
     nxt = _time.df_add(start, length)
@@ -166,13 +262,19 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     exact_rest = jnp.clip((rem.hi + rem.lo) / stretch.hi, 0, sg(p))
     # -- the differentiable float formula at the same i (finite for every input) --
     fi = sg(i).astype(f)
-    safe_m = jnp.where(one, 2.0, m)
-    safe_i = jnp.where(one, 0.0, fi)
+    flat = one | ~(m > 1)  # (also a multiplier that the float dtype rounds to 1)
+    safe_m = jnp.where(flat, 2.0, m)
+    safe_i = jnp.where(flat, 0.0, fi)
     scale = safe_m**safe_i
     geo = (scale - 1) / (safe_m - 1)
-    approx = jnp.where(one, t - fi * p, (t - p * geo) / scale)
-    local = jnp.clip(approx + sg(exact - approx), 0, p)
-    rest = jnp.clip((p - approx) + sg(exact_rest - (p - approx)), 0, p)
+    approx = jnp.where(flat, t - fi * p, (t - p * geo) / scale)
+    approx = jnp.where(jnp.isfinite(approx), approx, 0.0)
+    # The value is the exact one (``approx - sg(approx)`` is 0), the gradient the float
+    # formula's: ``approx + sg(exact - approx)`` would round the exact position to the
+    # float spacing of ``approx``, which for a multiplier next to 1 can be far off (float32
+    # ``1.000001**4615122`` is 20% low).
+    local = jnp.clip(exact + (approx - sg(approx)), 0, p)
+    rest = jnp.clip(exact_rest - (approx - sg(approx)), 0, p)
     return i, Time(local), rest
 
 

@@ -642,7 +642,7 @@ def _pack(schedule: Schedule) -> _Packed:
     floats = pick("f")
     fix = np.zeros(max(8, 1 << (len(floats) - 1).bit_length()), _time.float_dtype())
     fix[: len(floats)] = [_time.host_correction(x) for x in floats]
-    words = np.zeros((len(fix), 3), _time.unsigned())
+    words = np.zeros((len(fix), _time.WORDS), _time.unsigned())
     if floats:  # each float's exact float64 value, for _time.float_floordiv
         words[: len(floats)] = [_time.host_words(x) for x in floats]
     raw = (pick("i"), floats, fix, words, pick("a"))

@@ -615,20 +615,49 @@ def df_value(x: Any) -> DF:
 # (its float32 bits), so its stair is exact for the float32 value.
 
 
-def host_words(x: float) -> tuple[int, int, int]:
-    """``(M >> w, M mod 2**w, s)`` with ``x = M * 2**-s``, ``s >= 0``, for a positive
-    finite ``x`` below ``2**(w - 1)`` (``w`` the index width); ``(0, 0, 0)`` otherwise
-    (a length above every step: the quotient is 0)."""
+WORDS = 6  # the words of a float leaf: (M_hi, M_lo, s) and its logarithm in three parts
+
+
+def host_words(x: float) -> tuple[int, ...]:
+    """``(M >> w, M mod 2**w, s, *log_x)`` with ``x = M * 2**-s``, ``s >= 0``, for a
+    positive finite ``x`` below ``2**(w - 1)`` (``w`` the index width), and ``log(x)``
+    from the float64 ``math.log`` (1 ulp) as three floats of the float dtype (their
+    bits), so that a cycle multiplier's ``log`` is exact to 53 bits (``_cycles``); all 0
+    otherwise (a length above every step: the quotient is 0)."""
     w = index_dtype().itemsize * 8
     if not (0 < x < 2.0 ** (w - 1)):
-        return 0, 0, 0
+        return (0,) * WORDS
     mant, e = math.frexp(x)  # x = mant * 2**e, mant in [0.5, 1)
     m, s = int(mant * 2.0**53), 53 - e
     while s > 0 and m % 2 == 0:
         m, s = m // 2, s - 1
     if s < 0:
         m, s = m << -s, 0
-    return m >> w, m & ((1 << w) - 1), s
+    return (m >> w, m & ((1 << w) - 1), s, *_log_bits(x))
+
+
+def _log_bits(x: float) -> list[int]:
+    f, u = float_dtype(), unsigned()
+    rest = math.log1p(x - 1) if 0.5 <= x <= 2 else math.log(x)  # (x - 1 exact there)
+    parts = []
+    for _ in range(3):
+        part = np.asarray(rest, f)
+        parts.append(int(part.view(u)))
+        rest -= float(part)
+    return parts
+
+
+def log_words(x: Any) -> list[Array] | None:
+    """``log(x)`` of a float hyperparameter as three floats (see :func:`host_words`) for a
+    Python float or a packed leaf; None for a traced one (no host value)."""
+    f = float_dtype()
+    if isinstance(x, float):
+        return [jax.lax.bitcast_convert_type(jnp.asarray(b, unsigned()), f) for b in _log_bits(x)]
+    table = _WORDS.get()
+    hit = None if table is None else table.get(id(x))
+    if hit is None or hit[0] is not x:
+        return None
+    return [jax.lax.bitcast_convert_type(hit[1][j], f) for j in (3, 4, 5)]
 
 
 _WORDS: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar(
@@ -653,7 +682,7 @@ def _dyadic(x: Any) -> tuple[Array, Array, Array]:
     float (its exact value)."""
     u = unsigned()
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return tuple(jnp.asarray(v, u) for v in host_words(float(x)))  # type: ignore[return-value]
+        return tuple(jnp.asarray(v, u) for v in host_words(float(x))[:3])  # type: ignore[return-value]
     table = _WORDS.get()
     hit = None if table is None else table.get(id(x))
     if hit is not None and hit[0] is x:
@@ -807,23 +836,14 @@ def df_frac(x: DF) -> DF:
     return df_where(r.hi + r.lo < 0, df_add(r, df(jnp.ones_like(r.hi))), r)
 
 
-def frac_ratio(c: Any, u: Array, n: Array) -> tuple[DF, Array]:
-    """``(frac(c * u / n), ok)`` for a float hyperparameter ``c``, integer steps
-    ``0 <= u`` below the unsigned maximum and an integer length ``n >= 1``: the fraction
-    as a double-float within ``2**-45`` of the exact value for ``c``'s float64 (see the
-    section comment; a traced ``c`` is taken as it is stored), and whether ``c`` has
-    words (``0 < c < 2**(w - 1)``; else the fraction is 0)."""
+def _int_frac(m_hi: Array, m_lo: Array, s: Array) -> tuple[Array, DF]:
+    """``(floor(x), frac(x))`` of ``x = M * 2**-s`` (``M`` in two limbs, ``x`` below
+    ``2**(w - 1)``): an unsigned integer and a double-float (exact where ``frac(x)`` has at
+    most the double-float's bits)."""
     uns = unsigned()
     w = uns.itemsize * 8
-    m_hi, m_lo, s = _dyadic(c)
-    u, n = u.astype(uns), jnp.maximum(n.astype(uns), jnp.ones((), uns))
-    q, r = u // n, u % n
-    h1, l1 = _wide(q, m_lo)
-    h2, l2 = _wide(q, m_hi)
-    mid = h1 + l2
-    whole = _below([l1, mid, h2 + (mid < h1).astype(uns)], s)  # frac(M q 2**-s)
     low = jnp.clip(s, 1, w - 1).astype(uns)
-    floor_c = jnp.where(  # M >> s (below 2**(w - 1))
+    floor_x = jnp.where(  # M >> s
         s == 0,
         m_lo,
         jnp.where(
@@ -832,8 +852,40 @@ def frac_ratio(c: Any, u: Array, n: Array) -> tuple[DF, Array]:
             jnp.where(s < 2 * w, m_hi >> jnp.clip(s - w, 0, w - 1).astype(uns), 0),
         ),
     )
+    return floor_x, _below([m_lo, m_hi], s)
+
+
+def exact_df(x: Any) -> tuple[DF, DF]:
+    """``(x, x - 1)`` of a float hyperparameter ``0 < x < 2**(w - 1)`` as double-floats
+    from its words (:func:`_dyadic`: the float64 value on the packed path, a traced value
+    as stored): each exact where it has at most the double-float's bits, else its rounding
+    (``df_value(x) - 1`` would keep only ``2**-48`` of absolute precision, far too little
+    for ``x = 1.000001``)."""
+    m_hi, m_lo, s = _dyadic(x)
+    w = unsigned().itemsize * 8
+    e = -s.astype(index_dtype())
+    x_df = df_add(_limb(m_hi, e + w), _limb(m_lo, e))
+    floor_x, frac_x = _int_frac(m_hi, m_lo, s)
+    whole = floor_x.astype(index_dtype()) - 1
+    return x_df, df_add(frac_x, df(whole))
+
+
+def frac_ratio(c: Any, u: Array, n: Array) -> tuple[DF, Array]:
+    """``(frac(c * u / n), ok)`` for a float hyperparameter ``c``, integer steps
+    ``0 <= u`` below the unsigned maximum and an integer length ``n >= 1``: the fraction
+    as a double-float within ``2**-45`` of the exact value for ``c``'s float64 (see the
+    section comment; a traced ``c`` is taken as it is stored), and whether ``c`` has
+    words (``0 < c < 2**(w - 1)``; else the fraction is 0)."""
+    uns = unsigned()
+    m_hi, m_lo, s = _dyadic(c)
+    u, n = u.astype(uns), jnp.maximum(n.astype(uns), jnp.ones((), uns))
+    q, r = u // n, u % n
+    h1, l1 = _wide(q, m_lo)
+    h2, l2 = _wide(q, m_hi)
+    mid = h1 + l2
+    whole = _below([l1, mid, h2 + (mid < h1).astype(uns)], s)  # frac(M q 2**-s)
+    floor_c, frac_c = _int_frac(m_hi, m_lo, s)
     k = mulmod(r, floor_c % n, n)
-    frac_c = _below([m_lo, m_hi], s)
     ix = index_dtype()
     nd = df(n.astype(ix))
     part = df_add(df_div(df(k.astype(ix)), nd), df_div(df_mul(frac_c, df(r.astype(ix))), nd))
