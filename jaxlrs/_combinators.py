@@ -265,10 +265,11 @@ def cycle(
     O(1) per step whatever the number of cycles: the cycle index comes from a logarithm,
     corrected by one exact integer comparison, so with an integer ``period_mult`` every
     boundary is an exact integer at any step. A float ``period_mult`` compares the step with
-    cycle starts computed in double-float arithmetic (about 48 bits, a fixed loop over the
-    bits of the index), so it is within 1e-6 of the largest value at every step up to
-    ``2**31 - 1`` (about 8x the cost of the integer path). The traced graph does not grow
-    with the number of cycles.
+    cycle starts computed in double-float arithmetic from ``expm1(i log m)``, ``log m`` to
+    53 bits from the host (a traced ``period_mult``: binary powering from its stored value),
+    so it is within 1e-6 of the largest value at every step up to ``2**31 - 1`` (about 8x
+    the cost of the integer path; see the contract page for a multiplier within 1e-8 of
+    1). The traced graph does not grow with the number of cycles.
 
     Args:
         schedule: the shape of one cycle; its steps ``[0, period]`` are used.
