@@ -118,8 +118,11 @@ def _geometric_df(
     return g, _time.df_min(_time.df_add(em, _time.DF(z + 1, z)), big)
 
 
-def _powering_loop(i: Array, m_df: _time.DF, bits: int, big: float) -> tuple[_time.DF, _time.DF]:
-    """``(G(i), m**i)`` by binary powering over the ``bits`` bits of ``i`` in a loop."""
+def _powering_loop(
+    i: Array, m_df: _time.DF, bits: int, big: float, unroll: bool = False
+) -> tuple[_time.DF, _time.DF]:
+    """``(G(i), m**i)`` by binary powering over the ``bits`` bits of ``i`` in a loop
+    (``unroll``: one fused pass, for a few bits on the hot path)."""
     f = float_dtype()
     z = jnp.zeros((), f)
 
@@ -138,7 +141,7 @@ def _powering_loop(i: Array, m_df: _time.DF, bits: int, big: float) -> tuple[_ti
     zeros = _time.DF(jnp.zeros_like(i, f), jnp.zeros_like(i, f))
     ones = _time.DF(zeros.hi + 1, zeros.lo)
     start = (zeros, ones, _time.DF(z + 1, z), _time.DF(m_df.hi + z, m_df.lo + z))
-    acc_g, acc_p, _, _ = jax.lax.fori_loop(0, bits, bit, start)
+    acc_g, acc_p, _, _ = jax.lax.fori_loop(0, bits, bit, start, unroll=unroll)
     return acc_g, acc_p
 
 
@@ -196,20 +199,18 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     delta = _time.df_where(one, unit, delta)
     # log m from the host (53 bits, in three floats) for a packed or Python-float leaf
     logs = _time.log_words(period_mult)
+    if logs is not None:
+        parts = [jnp.where(one, z, sg(x)) for x in logs]
+        lam = _time.df_add(_time.DF(parts[0], parts[1]), _time.DF(parts[2], z))
+    log_m = jnp.log1p(delta.hi) if logs is None else lam.hi
+    est = jnp.where(one, sg(t) / sg(p), jnp.log1p(sg(t) * delta.hi / sg(p)) / log_m)
+    i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
     if logs is None:
         # A traced multiplier (no host words): binary powering over a table of m**(2**j)
         # and G(2**j) in a loop (compact: this path is compiled under vmap and grad of
         # the hyperparameters), about i * 2**-48 of the start.
-        est = jnp.where(
-            one, sg(t) / sg(p), jnp.log1p(sg(t) * delta.hi / sg(p)) / jnp.log1p(delta.hi)
-        )
-        i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
         acc_g, acc_p = _powering_loop(i0, m_df, bits, big)
     else:
-        parts = [jnp.where(one, z, sg(x)) for x in logs]
-        lam = _time.df_add(_time.DF(parts[0], parts[1]), _time.DF(parts[2], z))
-        est = jnp.where(one, sg(t) / sg(p), jnp.log1p(sg(t) * delta.hi / sg(p)) / lam.hi)
-        i0 = jnp.clip(jnp.floor(est), 0, 2.0**bits - 2).astype(index_dtype())
         g, pw = _geometric_df(i0, parts, delta, big)
         # Past about 2**20 cycles (a multiplier next to 1) the float estimate may be cycles
         # off; the position says by how many, k = floor((t - S) / length), and where k log m is
@@ -232,15 +233,7 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
         # 1000 and m = 1.5) begins its cycle. (A start with more bits is no integer below
         # 2**31: it would need 2**((b - 1) (i - 1)) to divide the period.)
         few = (i0 < 64) & (_significant_bits(period_mult) * (i0 - 1) + 6 <= 2 * _mantissa(f))
-        sm_g = _time.DF(jnp.zeros_like(i0, f), jnp.zeros_like(i0, f))
-        sm_p = _time.DF(sm_g.hi + 1, sm_g.lo)
-        tab_g, tab_p = unit, m_df
-        for j in range(6):
-            on = ((i0 >> j) & 1).astype(bool)
-            sm_g = _time.df_where(on, _time.df_add(sm_g, _time.df_mul(sm_p, tab_g)), sm_g)
-            sm_p = _time.df_where(on, _time.df_mul(sm_p, tab_p), sm_p)
-            tab_g = _time.df_add(tab_g, _time.df_mul(tab_g, tab_p))
-            tab_p = _time.df_mul(tab_p, tab_p)
+        sm_g, sm_p = _powering_loop(i0, m_df, 6, big, unroll=True)
         acc_g = _time.df_where(few, sm_g, g)
         acc_p = _time.df_where(few, sm_p, pw)
     m_df = _time.df_where(one, unit, m_df)

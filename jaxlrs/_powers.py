@@ -86,15 +86,6 @@ def _reduce(terms: list[DF], k: jax.Array) -> DF:
     return _time.df_add(r, DF(-k * c3, z))
 
 
-def expm1(x: DF) -> DF:
-    """``exp(x) - 1`` for ``0 <= x <= 88`` (``x`` past that is taken as 88), to about
-    double-float precision relative to itself."""
-    hi = jnp.clip(x.hi, 0.0, 88.0)
-    x = _time.df_where(x.hi > 88.0, DF(hi, jnp.zeros_like(hi)), x)
-    k = jnp.round(hi / float(np.log(2)))
-    return _expm1_reduced(k, _reduce([x], k))
-
-
 def expm1_times(i: jax.Array, log_m: list[jax.Array]) -> DF:
     """``exp(i * L) - 1`` for an integer ``i >= 0`` and ``L = sum(log_m) >= 0`` (a few
     floats, largest first) with ``i * L`` at most 88 (else taken as 88): ``i * L`` is never
