@@ -653,11 +653,10 @@ def log_words(x: Any) -> list[Array] | None:
     f = float_dtype()
     if isinstance(x, float):
         return [jax.lax.bitcast_convert_type(jnp.asarray(b, unsigned()), f) for b in _log_bits(x)]
-    table = _WORDS.get()
-    hit = None if table is None else table.get(id(x))
-    if hit is None or hit[0] is not x:
+    ws = _row(x)
+    if ws is None:
         return None
-    return [jax.lax.bitcast_convert_type(hit[1][j], f) for j in (3, 4, 5)]
+    return [jax.lax.bitcast_convert_type(ws[j], f) for j in (3, 4, 5)]
 
 
 _WORDS: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar(
@@ -676,6 +675,13 @@ def words(table: dict[int, tuple[Any, Any]]) -> Iterator[None]:
         _WORDS.reset(token)
 
 
+def _row(x: Any) -> Any:
+    """The packed words of a float leaf inside :func:`words`, or None."""
+    table = _WORDS.get()
+    hit = None if table is None else table.get(id(x))
+    return hit[1] if hit is not None and hit[0] is x else None
+
+
 def _dyadic(x: Any) -> tuple[Array, Array, Array]:
     """``(M_hi, M_lo, s)`` of a float length as unsigned arrays (see :func:`host_words`):
     from the host for a Python float or a packed leaf, else from the bits of the stored
@@ -683,10 +689,8 @@ def _dyadic(x: Any) -> tuple[Array, Array, Array]:
     u = unsigned()
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return tuple(jnp.asarray(v, u) for v in host_words(float(x))[:3])  # type: ignore[return-value]
-    table = _WORDS.get()
-    hit = None if table is None else table.get(id(x))
-    if hit is not None and hit[0] is x:
-        ws = hit[1]
+    ws = _row(x)
+    if ws is not None:
         return ws[0], ws[1], ws[2]
     f = float_dtype()
     v = jax.lax.stop_gradient(jnp.asarray(x, f))
@@ -870,12 +874,12 @@ def exact_df(x: Any) -> tuple[DF, DF]:
     return x_df, df_add(frac_x, df(whole))
 
 
-def frac_ratio(c: Any, u: Array, n: Array) -> tuple[DF, Array]:
-    """``(frac(c * u / n), ok)`` for a float hyperparameter ``c``, integer steps
-    ``0 <= u`` below the unsigned maximum and an integer length ``n >= 1``: the fraction
-    as a double-float within ``2**-45`` of the exact value for ``c``'s float64 (see the
-    section comment; a traced ``c`` is taken as it is stored), and whether ``c`` has
-    words (``0 < c < 2**(w - 1)``; else the fraction is 0)."""
+def frac_ratio(c: Any, u: Array, n: Array) -> DF:
+    """``frac(c * u / n)`` for a float hyperparameter ``c``, integer steps ``0 <= u``
+    below the unsigned maximum and an integer length ``n >= 1``, as a double-float within
+    ``2**-45`` of the exact value for ``c``'s float64 (see the section comment; a traced
+    ``c`` is taken as it is stored; 0 for a ``c`` without words, outside
+    ``(0, 2**(w - 1))``)."""
     uns = unsigned()
     m_hi, m_lo, s = _dyadic(c)
     u, n = u.astype(uns), jnp.maximum(n.astype(uns), jnp.ones((), uns))
@@ -889,4 +893,4 @@ def frac_ratio(c: Any, u: Array, n: Array) -> tuple[DF, Array]:
     ix = index_dtype()
     nd = df(n.astype(ix))
     part = df_add(df_div(df(k.astype(ix)), nd), df_div(df_mul(frac_c, df(r.astype(ix))), nd))
-    return df_frac(df_add(whole, part)), (m_hi != 0) | (m_lo != 0)
+    return df_frac(df_add(whole, part))

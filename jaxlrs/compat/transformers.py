@@ -134,7 +134,7 @@ def _wave(local: Time, length: Any, num_cycles: Any, ahead: bool = False) -> Arr
     n = _time.count(length)
     if local.exact and local.d is None and _time.is_int(n):
         u = jnp.maximum(local.n, 0).astype(_time.unsigned()) + (1 if ahead else 0)
-        x, _ = _time.frac_ratio(num_cycles, u, n)
+        x = _time.frac_ratio(num_cycles, u, n)
         z = _time.df_add(_time.df(jnp.ones((), f)), _time.DF(-2 * x.hi, -2 * x.lo))
         nc = value(num_cycles)
         # 0 in value; its gradient in num_cycles is that of 1 - 2 num_cycles u / length.
