@@ -261,9 +261,16 @@ class Schedule:
     hyperparameters as its arguments (some microseconds a call outside any
     transformation; with a host step such a call runs on the host CPU backend, see
     :meth:`__call__`). Under ``vmap`` and ``grad`` the same function is transformed, so
-    ``s(steps)`` and ``jax.vmap(s)(steps)`` agree bit for bit; inside an outer ``jit`` or
-    ``scan`` it is compiled into the caller, where XLA may fold concrete hyperparameters as
-    constants (results can then differ in the last bit).
+    ``s(steps)`` and ``jax.vmap(s)(steps)`` agree bit for bit. Inside an outer ``jit`` or
+    ``scan`` (``optax.adam(learning_rate=s)`` in a jitted step) a schedule whose
+    hyperparameters are Python numbers is traced as its own graph on those numbers, the
+    *constant form*: it takes the exact paths the numbers allow (an integer
+    ``period_mult`` of 1, a cosine or polynomial decay between two non-negative ends, a
+    table of the stairs of a decay, levels formed in float64), a smaller program, faster
+    to compile, than the general one. Its values are within the contract's tolerance of
+    the eager call's, not bit for bit (they may differ in the last bits; tested on every
+    example schedule). With any hyperparameter a JAX array or tracer the general program
+    is compiled into the caller instead.
     """
 
     __slots__ = ("__weakref__", "_args", "_name", "_packed", "_static")
@@ -345,8 +352,17 @@ class Schedule:
         # or _evaluate_jitted while a hyperparameter is traced.
         fn, args = evaluator(self)
         host = type(step) in (int, float) or isinstance(step, (np.ndarray, np.generic))
-        if host and fn is not _evaluate_jitted and _at_top_level():
-            return _on_host(self._packed, step)  # type: ignore[arg-type]
+        if fn is not _evaluate_jitted:
+            if host and _at_top_level():
+                return _on_host(self._packed, step)  # type: ignore[arg-type]
+            if _staging():
+                # Compiled into a caller's program (a user's jit or scan) with concrete
+                # hyperparameters: the schedule's own graph on its Python values, which
+                # picks the exact paths those values allow (an integer period_mult of 1,
+                # a whole cosine, ...) and is smaller and faster to compile than the
+                # general program on packed vectors that XLA would fold. Knot lists as
+                # one array each, as packed: one constant, not one per knot.
+                return _collapse(self)._evaluate(step)
         return fn(*args, step)
 
     # -- pytree -------------------------------------------------------------------------
@@ -716,11 +732,17 @@ def _at_top_level() -> bool:
 
 
 def _probe_top_level() -> bool:
-    """The public-API fallback of ``_at_top_level`` (a few microseconds): an operation
-    gives a tracer while ``jit``, ``scan`` or any staging transformation traces. Under
-    ``vmap`` or ``grad`` alone it gives a concrete array, so there an eager call with a
-    host step would run on the host too (its value is a constant of the computation)."""
-    return not _is_tracer(jnp.zeros((), jnp.int32) + 0)
+    """The public-API fallback of ``_at_top_level`` (a few microseconds); under ``vmap``
+    or ``grad`` alone it says True, so there an eager call with a host step would run on
+    the host too (its value is a constant of the computation)."""
+    return not _staging()
+
+
+def _staging() -> bool:
+    """Whether a staging transformation (``jit``, ``scan``, ...) is tracing: there an
+    operation on concrete values gives a tracer (under ``vmap`` or ``grad`` alone it
+    does not)."""
+    return _is_tracer(jnp.zeros((), jnp.int32) + 0)
 
 
 _trace_state_clean: Callable[[], bool] | None

@@ -3,7 +3,9 @@
 There the hyperparameters are compile-time constants, and XLA rewrites arithmetic on
 constants that the eager call (hyperparameters as arguments) never sees: it folds
 ``(c + x) - c`` to ``x`` and ``(c + x) - x`` to ``c``, which would drop the rounding error
-that a double-float sum recovers. Checked here:
+that a double-float sum recovers; and with Python-number hyperparameters the schedule is
+traced as its constant form (its own graph on those numbers, see ``Schedule``), not as
+the general program of the eager call. Checked here:
 
 * the error-free transformations themselves, with a constant operand first or second,
   against exact float64 sums and products of float32 values;
