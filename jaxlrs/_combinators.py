@@ -74,7 +74,7 @@ def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -
     steps = _time.exact_count(steps)  # exact also beyond int32 (unsigned)
     target = schedule._apply(Time(jnp.zeros((), index_dtype())))
     done, left = _time.ramp(time, steps)
-    ramp = blend(shape, value(init), target, done, left, steps)
+    ramp = blend(shape, init, target, done, left, steps)
     after = schedule._apply(_time.minus(time, steps))
     return jnp.where(_time.before(time, steps), ramp, after)
 

@@ -54,6 +54,48 @@ def half_cos_pair(done: Array, left: Array) -> tuple[Array, Array]:
     return jnp.where(first, small, large), jnp.where(first, large, small)
 
 
+def cos_blend(a: Any, b: Any, done: Array, left: Array) -> Array:
+    """``a * half_cos(left) + b * half_cos(done)``: a cosine from ``a`` to ``b``.
+
+    For Python numbers ``a`` and ``b`` of which the smaller is ``>= 0`` (a schedule
+    compiled into a caller's program with its hyperparameters as constants) it is
+    ``low + (high - low) * half_cos(x)``, with ``x`` the remaining fraction ``left`` of
+    a fall or the fraction ``done`` of a rise, and ``high - low`` formed in float64 on
+    the host: one ``sin`` and no select, each term non-negative, so the value keeps
+    relative precision at both ends (the weight of ``high`` comes from ``sin`` of its own
+    exact fraction, accurate near 0). Otherwise the pair of :func:`half_cos_pair`."""
+    if _time.python_real(a) and _time.python_real(b) and min(a, b) >= 0:
+        low, width = (b, a - b) if a >= b else (a, b - a)
+        w = half_cos(left if a >= b else done)
+        out = w * jnp.asarray(float(width), done.dtype)
+        return out if low == 0 else out + jnp.asarray(float(low), done.dtype)
+    h_done, h_left = half_cos_pair(done, left)
+    return jnp.asarray(a, done.dtype) * h_left + jnp.asarray(b, done.dtype) * h_done
+
+
+def mix(a: Any, wa: Array, b: Any, wb: Array) -> Array:
+    """``a * wa + b * wb`` for weights in ``[0, 1]``; a Python-number ``a`` or ``b`` of
+    0 drops its term (XLA keeps ``0 * w``, which is NaN for an infinite ``w``; here ``w``
+    is finite, so the term is exactly 0)."""
+    terms = [value(x) * w for x, w in ((a, wa), (b, wb)) if not (_time.python_real(x) and x == 0)]
+    if not terms:
+        return jnp.zeros_like(wa)
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def falling_power(a: Any, b: Any, left: Array, p: Any) -> Array | None:
+    """``b + (a - b) * left**p`` for Python numbers ``a >= b >= 0`` and a Python integer
+    power ``1 <= p <= 8`` (a decay compiled with constant hyperparameters): ``left**p``
+    by at most three multiplications (within ``p`` ulp), each term non-negative, ``a - b``
+    formed on the host. None otherwise: the caller takes its general pair of weights."""
+    if not (_time.python_real(a) and _time.python_real(b) and a >= b >= 0):
+        return None
+    if not (_time.python_real(p) and float(p).is_integer() and 1 <= p <= 8):
+        return None
+    out = jax.lax.integer_pow(left, int(p)) * jnp.asarray(float(a - b), left.dtype)
+    return out if b == 0 else out + jnp.asarray(float(b), left.dtype)
+
+
 def safe_pow(x: Array, p: Array) -> Array:
     """``x**p`` for ``x >= 0`` whose gradient is finite at ``x = 0`` (``p > 0``)."""
     pos = x > 0
@@ -152,12 +194,13 @@ def blend(shape: str, a: Array, b: Array, done: Array, left: Array, length: Any 
     Always ``a * wa + b * wb`` with two non-negative weights computed separately (never
     ``a + (b - a) * w``, which loses a small ``b`` to cancellation when ``w`` is close to
     1), so for ``a, b >= 0`` the result keeps relative precision at both ends, rising or
-    falling. ``length`` (the ramp's number of steps) is needed by ``log`` only."""
-    if shape == "linear":
-        return a * left + b * done
+    falling. ``length`` (the ramp's number of steps) is needed by ``log`` only. ``a`` and
+    ``b`` may be Python numbers (see :func:`cos_blend`)."""
     if shape == "cosine":
-        h_done, h_left = half_cos_pair(done, left)
-        return a * h_left + b * h_done
+        return cos_blend(a, b, done, left)
+    if shape == "linear":
+        return mix(a, left, b, done)
+    a, b = value(a), value(b)
     if shape == "sqrt":
         root = safe_sqrt(done)
         return a * (left / (1 + root)) + b * root

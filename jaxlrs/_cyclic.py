@@ -183,9 +183,15 @@ def _one_cycle(
     shape: str,
     three_phase: bool,
 ) -> Array:
-    top = value(peak)
-    initial = top / value(div_factor)
-    bottom = initial / value(final_div_factor)
+    if all(_time.python_real(x) for x in (peak, div_factor, final_div_factor)):
+        # Constants (compiled into a caller's program): the three levels in float64, and
+        # ``blend`` takes its one-sin path for a cosine between Python numbers.
+        top, initial = peak, peak / div_factor
+        bottom = initial / final_div_factor
+    else:
+        top = value(peak)
+        initial = top / value(div_factor)
+        bottom = initial / value(final_div_factor)
     total = count(steps)
     # The last phase keeps at least one step, so the schedule always ends on ``final``.
     cap = (total - 1) // 2 if three_phase else total - 1

@@ -15,7 +15,15 @@ import numpy as np
 
 from . import _check as check
 from . import _time
-from ._curves import half_cos_pair, half_cos_pow_pair, k_decay_pair, pow_pair, times_count_df
+from ._curves import (
+    cos_blend,
+    falling_power,
+    half_cos_pow_pair,
+    k_decay_pair,
+    mix,
+    pow_pair,
+    times_count_df,
+)
 from ._schedule import Schedule, register
 from ._time import Time, count, ramp, value
 
@@ -55,7 +63,7 @@ def constant(value: float) -> Schedule:
 
 def _linear(time: Time, init: Any, end: Any, steps: Any) -> Array:
     done, left = ramp(time, steps)
-    return value(init) * left + value(end) * done
+    return mix(init, left, end, done)
 
 
 @register(_linear)
@@ -91,9 +99,12 @@ def linear(init: float, end: float, steps: int) -> Schedule:
 
 def _polynomial(time: Time, init: Any, end: Any, steps: Any, power: Any) -> Array:
     done, left = ramp(time, steps)
-    init, end = value(init), value(end)
     if _is_one(power):
-        return init * left + end * done
+        return mix(init, left, end, done)
+    fall = falling_power(init, end, left, power)
+    if fall is not None:
+        return fall
+    init, end = value(init), value(end)
     # init * w + end * (1 - w), both weights accurate: a rising polynomial (end > init)
     # keeps a small init to the last bit instead of losing it in end + (init - end) * w.
     w, cw = pow_pair(done, left, value(power))
@@ -138,10 +149,9 @@ def polynomial(init: float, end: float, steps: int, power: float = 1.0) -> Sched
 
 def _cosine(time: Time, init: Any, steps: Any, end: Any, exponent: Any, k: Any) -> Array:
     done, left = k_decay_pair(*ramp(time, steps), k)
-    init, end = value(init), value(end)
     if _is_one(exponent):
-        h_done, h_left = half_cos_pair(done, left)  # one sin for both
-        return init * h_left + end * h_done
+        return cos_blend(init, end, done, left)  # one sin
+    init, end = value(init), value(end)
     w, cw = half_cos_pow_pair(done, left, value(exponent))
     return init * w + end * cw
 
@@ -247,6 +257,62 @@ def _ranges(dtype: Any) -> tuple[float, float, float, float]:
     return 0.72 * log_max, 1.7 * log_max, 2 * log_tiny + 0.45 * log_max, log_max
 
 
+def _at(xs: Array, i: Array, clipped: bool = False) -> Array:
+    """``xs[i]`` for an index ``i >= 0`` known to be in range: no fill value to compile,
+    and no wrap-around of negative indices (unsigned; for an index ``clipped`` at 0 XLA
+    drops the wrap-around itself)."""
+    if not clipped:
+        i = i.astype(_time.unsigned())
+    return xs.at[i].get(mode="promise_in_bounds")
+
+
+def host_powers(scale: Any, base: Any, n: int) -> Array | None:
+    """``scale * base**j`` for ``j = 0 .. n``, computed on the host in float64 and rounded
+    once, for Python-number ``scale`` and ``base`` (a schedule compiled into a caller's
+    program with its hyperparameters as constants): a table a bounded integer exponent
+    indexes, exact to half an ulp and a smaller program than :func:`times_power`. None
+    for traced or array hyperparameters, and where a value is not finite in the float
+    dtype (there :func:`times_power` decides, as for every other call)."""
+    if not (_time.python_real(scale) and _time.python_real(base)):
+        return None
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        table = np.float64(scale) * np.float64(base) ** np.arange(n + 1, dtype=np.float64)
+        table = table.astype(_time.float_dtype())
+    if not np.all(np.isfinite(table)):
+        return None
+    return jnp.asarray(table)
+
+
+_TABLE = 4096  # the longest table of stairs a constant decay is tabled with
+
+
+def tabled_decay(time: Time, scale: Any, base: Any, steps: Any, staircase: bool) -> Array | None:
+    """``scale * base**(t / steps)`` (``floor(t / steps)`` with ``staircase``) for Python
+    numbers ``scale``, ``e**-4 <= base < 1`` and ``steps <= 2**24`` and an integer step (a
+    decay compiled with constant hyperparameters): ``table[q] * exp(r * log(base) /
+    steps)`` for the exact stair ``q`` and remainder ``r``, the table of
+    :func:`host_powers` up to the stair ``n`` where it falls below ``1e-12 * |scale|`` and
+    0 from there on (off by less than that, far inside the contract's ``1e-10`` of the
+    largest value, and still non-increasing). The exponent is at most 4 in magnitude, so
+    float32 rounds it by less than 5e-7 of the value. None where this does not apply or
+    the table would pass 4,096 stairs (a slow decay): :func:`times_power` decides there."""
+    if not (_time.python_real(scale) and _time.python_real(base) and math.exp(-4) <= base < 1):
+        return None
+    if not (type(steps) is int and 1 <= steps <= 2**24 and time.exact and time.d is None):
+        return None
+    n = math.ceil(math.log(1e-12) / math.log(base))
+    table = host_powers(scale, base, n) if n <= _TABLE else None
+    if table is None:
+        return None
+    table = jnp.concatenate([table, jnp.zeros(1, table.dtype)])
+    q = _time.div(time.n, jnp.asarray(steps, time.n.dtype))
+    out = _at(table, jnp.minimum(q, n + 1))
+    if staircase:
+        return out
+    r = (time.n - q * steps).astype(out.dtype)  # exact: below steps <= 2**24
+    return out * jnp.exp(r * (math.log(base) / steps))
+
+
 def times_power(scale: Any, base: Any, e: tuple[Array, Array | None]) -> Array:
     """``scale * base**e`` for a positive hyperparameter ``base``, an exponent
     ``e = (q, frac)`` from :func:`_exponent` and a ``scale`` (a hyperparameter, or a value
@@ -333,8 +399,9 @@ def _decays(base: Any) -> Array:
 
 
 def _exponential(time: Time, init: Any, rate: Any, steps: Any, staircase: bool, end: Any) -> Array:
-    e = _exponent(time, steps, staircase)
-    out = times_power(init, rate, e)
+    out = tabled_decay(time, init, rate, steps, staircase)
+    if out is None:
+        out = times_power(init, rate, _exponent(time, steps, staircase))
     if end is None:
         return out
     end = value(end)
@@ -468,6 +535,10 @@ def _multistep(time: Time, init: Any, milestones: Any, factor: Any) -> Array:
     if isinstance(milestones, tuple) and not milestones:
         return value(init)
     k = _time.count_le(time, _knots(milestones, count))
+    if isinstance(milestones, (tuple, np.ndarray)):  # concrete: a table of the values
+        table = host_powers(init, factor, len(milestones))
+        if table is not None:
+            return _at(table, k)
     return times_power(init, factor, (k, None))
 
 
@@ -507,7 +578,7 @@ def _piecewise_constant(time: Time, boundaries: Any, values: Any) -> Array:
     if isinstance(boundaries, tuple) and not boundaries:
         return vals[0]
     i = _time.count_le(time, _knots(boundaries, count))
-    return jnp.take(vals, i)
+    return _at(vals, i)
 
 
 @register(_piecewise_constant)
@@ -544,9 +615,9 @@ def _piecewise_linear(time: Time, boundaries: Any, values: Any) -> Array:
     i = _time.count_le(time, b)
     lo = jnp.clip(i - 1, 0, n - 1)
     hi = jnp.clip(i, 0, n - 1)
-    b_lo, b_hi = jnp.take(b, lo), jnp.take(b, hi)
+    b_lo, b_hi = _at(b, lo, True), _at(b, hi, True)
     done, left = ramp(_time.minus(time, b_lo), b_hi - b_lo)
-    return jnp.take(vals, lo) * left + jnp.take(vals, hi) * done
+    return _at(vals, lo, True) * left + _at(vals, hi, True) * done
 
 
 @register(_piecewise_linear)

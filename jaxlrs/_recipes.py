@@ -15,7 +15,7 @@ import jax.numpy as jnp
 from . import _check as check
 from . import _fraction, _time
 from ._combinators import warmup
-from ._curves import half_cos_pair
+from ._curves import cos_blend, half_cos_pair
 from ._cycles import locate
 from ._primitives import cosine, times_power
 from ._schedule import Schedule, expands, register
@@ -51,14 +51,14 @@ def _sgdr(
     if ok is not None and rough is not None:
         r_done, r_left = _time.ramp(rough, steps)
         done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)
-    one_c, c = half_cos_pair(done, left)
     if limit is not None:
-        done = i > (count(limit) - 1).astype(i.dtype)
+        over = i > (count(limit) - 1).astype(i.dtype)
         i = jnp.minimum(i, (count(limit) - 1).astype(i.dtype))
     lo, hi = value(end), value(peak)
     if isinstance(decay, (int, float)) and decay == 1:
-        v = lo * one_c + hi * c
+        v = cos_blend(peak, end, done, left)
     else:
+        one_c, c = half_cos_pair(done, left)
         # end * (1 - D c) + peak * D c with D = decay**i and 1 - D c = (1 - c) + c (1 - D):
         # no cancellation at either end, whichever of peak and end is larger.
         # A growth (D > 2) is end + (peak - end) D c, with D c formed by times_power so
@@ -72,7 +72,7 @@ def _sgdr(
         gap = c * jnp.expm1(jnp.minimum(a, _LN2))  # (D - 1) c, finite in every branch
         v = jnp.where(grow, lo + dc, lo * (one_c - gap) + hi * jnp.where(grow, 0.0, dc))
     if limit is not None:
-        v = jnp.where(done, lo, v)
+        v = jnp.where(over, lo, v)
     if _is_zero(warmup):
         return v
     w = count(warmup)

@@ -68,6 +68,13 @@ def is_int(x: Any) -> bool:
     return bool(jnp.issubdtype(jnp.result_type(x), jnp.integer))
 
 
+def python_real(x: Any) -> bool:
+    """Whether ``x`` is a Python int or float (not a bool): a hyperparameter known when
+    the program is traced, which a schedule compiled into a caller's program (its
+    hyperparameters constants) can compute with on the host."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def value(x: Any) -> Array:
     """A value hyperparameter as a strongly typed float array."""
     return jnp.asarray(x, float_dtype())

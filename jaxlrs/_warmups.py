@@ -11,6 +11,7 @@ Hyperparameters are validated when concrete; traced ones (inside ``jit``, ``vmap
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +47,7 @@ def _ramp_then(
     """A warmup from ``init`` to ``peak`` over ``warmup`` steps, then ``after(t - warmup)``."""
     steps = _time.exact_count(warmup)
     done, left = _time.ramp(time, steps)
-    rise = blend(shape, value(init), value(peak), done, left, steps)
+    rise = blend(shape, init, peak, done, left, steps)
     return jnp.where(_before(time, steps), rise, after(_time.minus(time, steps)))
 
 
@@ -235,6 +236,11 @@ def warmup_polynomial(
 # -- warmup_exponential / warmup_inverse_sqrt ----------------------------------------------
 
 
+def _constant_fall(peak: Any, end: Any, rate: Any) -> bool:
+    reals = all(_time.python_real(x) for x in (peak, end, rate))
+    return reals and 0 < rate < 1 and peak >= end >= 0
+
+
 def _warmup_exponential(
     time: Time, peak: Any, warmup: Any, steps: Any, init: Any, end: Any, rate: Any, shape: str
 ) -> Array:
@@ -243,6 +249,14 @@ def _warmup_exponential(
 
     def after(local: Time) -> Array:
         done, left = _time.ramp(local, total - w)
+        if _constant_fall(peak, end, rate):
+            # Constants (compiled into a caller's program): the weight of peak,
+            # frac = r**done (1 - r**left) / (1 - r), is one pow and one expm1 of one
+            # sign, and end + (peak - end) * frac never cancels for peak >= end >= 0.
+            frac = jnp.power(jnp.asarray(rate, done.dtype), done) * (
+                -jnp.expm1(left * math.log(rate)) * ((peak - end) / (1 - rate))
+            )
+            return frac if end == 0 else frac + end
         r = value(rate)
         inside = (r > 0) & (r < 1)
         lr = jnp.log(jnp.where(inside, r, 0.5))

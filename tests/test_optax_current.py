@@ -85,12 +85,16 @@ def test_two_states_giving_one_name_are_keyed_by_their_path():
 def test_optax_inject_hyperparams_states_are_read_too():
     tx = optax.chain(optax.inject_hyperparams(optax.sgd)(learning_rate=S, momentum=0.9))
     states = _run(tx, 4)
+    # Optax calls the schedule inside the jitted update, closed over: its constant form,
+    # within the contract's tolerance of the eager call (not bit for bit; see Schedule).
     got = np.array([current(st)["learning_rate"] for st in states])
-    np.testing.assert_array_equal(got, S(jnp.arange(4)))
+    np.testing.assert_allclose(got, S(jnp.arange(4)), rtol=2e-6)
     assert set(current(states[0])) == {"learning_rate", "momentum"}  # all its hyperparams
     with pytest.warns(DeprecationWarning):
         old = optax.inject_stateful_hyperparams(optax.sgd)(learning_rate=T)
-    assert current(_run(old, 3)[-1]) == {"learning_rate": T(2)}
+    read = current(_run(old, 3)[-1])
+    assert set(read) == {"learning_rate"}
+    np.testing.assert_allclose(read["learning_rate"], T(2), rtol=2e-6)
 
 
 def test_multisteps_counts_updates_not_micro_steps():
