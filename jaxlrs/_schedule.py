@@ -345,25 +345,33 @@ class Schedule:
         ):
             return _on_host(packed, step)
         step = _host_step(self, step)
-        # Always through the one jitted function (also under vmap/grad, and nested inside
-        # an outer jit), so that s(steps) and jax.vmap(s)(steps) run the same compiled code
-        # and agree bit for bit (op-by-op eager evaluation rounds differently). That is
-        # the function for this structure taking the packed hyperparameters (see _pack),
-        # or _evaluate_jitted while a hyperparameter is traced.
+        if _staging(step) and not self._traced():
+            # Compiled into a caller's program (a user's jit or scan) with concrete
+            # hyperparameters: the schedule's own graph on its Python values (the constant
+            # form), which picks the exact paths those values allow (an integer
+            # period_mult of 1, a cosine between non-negative ends, ...) and is smaller
+            # and faster to compile than the general program on packed vectors; what the
+            # numbers alone decide is worked out while tracing. Knot lists as one array
+            # each, as packed: one constant, not one per knot.
+            with jax.ensure_compile_time_eval():
+                return _collapse(self)._evaluate(step)
+        # Otherwise always through the one jitted function (also under vmap/grad, and
+        # nested inside an outer jit), so that s(steps) and jax.vmap(s)(steps) run the
+        # same compiled code and agree bit for bit (op-by-op eager evaluation rounds
+        # differently). That is the function for this structure taking the packed
+        # hyperparameters (see _pack), or _evaluate_jitted while a hyperparameter is traced.
         fn, args = evaluator(self)
         host = type(step) in (int, float) or isinstance(step, (np.ndarray, np.generic))
-        if fn is not _evaluate_jitted:
-            if host and _at_top_level():
-                return _on_host(self._packed, step)  # type: ignore[arg-type]
-            if _staging():
-                # Compiled into a caller's program (a user's jit or scan) with concrete
-                # hyperparameters: the schedule's own graph on its Python values, which
-                # picks the exact paths those values allow (an integer period_mult of 1,
-                # a whole cosine, ...) and is smaller and faster to compile than the
-                # general program on packed vectors that XLA would fold. Knot lists as
-                # one array each, as packed: one constant, not one per knot.
-                return _collapse(self)._evaluate(step)
+        if host and fn is not _evaluate_jitted and _at_top_level():
+            return _on_host(self._packed, step)  # type: ignore[arg-type]
         return fn(*args, step)
+
+    def _traced(self) -> bool:
+        """Whether a hyperparameter is a tracer (known from the packed form once made)."""
+        packed = self._packed
+        if packed is not None:
+            return packed.fn is None
+        return any(_is_tracer(x) for x in jax.tree_util.tree_leaves(self))
 
     # -- pytree -------------------------------------------------------------------------
 
@@ -738,12 +746,21 @@ def _probe_top_level() -> bool:
     return not _staging()
 
 
-def _staging() -> bool:
-    """Whether a staging transformation (``jit``, ``scan``, ...) is tracing: there an
-    operation on concrete values gives a tracer (under ``vmap`` or ``grad`` alone it
-    does not)."""
+def _staging(step: Any = None) -> bool:
+    """Whether a staging transformation (``jit``, ``scan``, ...) is tracing ``step`` (any
+    such transformation, without a step): JAX's staged tracer where this JAX release has
+    it, else the probe that an operation on concrete values gives a tracer (under
+    ``vmap`` or ``grad`` alone it does not)."""
+    if step is not None and _Staged is not None:
+        return isinstance(step, _Staged)
     return _is_tracer(jnp.zeros((), jnp.int32) + 0)
 
+
+_Staged: type | None
+try:  # the tracer of jit and scan (internal; present in jax 0.10.2), with the probe above
+    from jax._src.interpreters.partial_eval import DynamicJaxprTracer as _Staged
+except ImportError:  # pragma: no cover
+    _Staged = None
 
 _trace_state_clean: Callable[[], bool] | None
 try:  # JAX's own check (internal; present in jax 0.10.2), with the probe above
