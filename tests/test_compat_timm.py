@@ -1013,3 +1013,25 @@ def test_a_float_cycle_mul_within_1e_8_of_1_past_1e8_cycles():
     mul, t = 1.000000000055476, 2**31 - 1
     s = tm.PolyLRScheduler(1.0, 1, 2.0, cycle_mul=mul, cycle_limit=2**31 - 1)
     assert abs(float(s(t)) - _poly_oracle(t, 1, mul, 2.0, 1.0, 2**31 - 1)) <= 1e-6
+
+
+@pytest.mark.parametrize("decay", [1.5, 3.0, 1.01])
+def test_a_growing_peak_beyond_float32_still_gives_the_representable_value(decay):
+    """``lr_max = base_lr * cycle_decay**i`` may pass float32's range while the value,
+    ``lr_max`` times the curve's weight, is representable: at the end of a cycle the
+    value is finite and matches the float64 formula (was inf)."""
+    period = 966
+    # The first cycle whose peak passes float32's largest value, from base_lr = 1e-11.
+    cycle = math.ceil(math.log(float(np.finfo(np.float32).max) / 1e-11) / math.log(decay))
+    s = tm.CosineLRScheduler(1e-11, period, cycle_decay=decay, cycle_limit=cycle + 1)
+    start = cycle * period
+    t = np.arange(start, start + period, 7)
+    peak = 1e-11 * decay**cycle
+    u = (t - start) / period
+    want = peak * np.sin(0.5 * np.pi * (1 - u)) ** 2  # (1 + cos(pi u)) / 2
+    held = want < float(np.finfo(np.float32).max)
+    assert held.any() and not held.all()
+    for got in (s(t), jax.jit(lambda x: s(x))(t)):
+        got = np.asarray(got, np.float64)
+        np.testing.assert_allclose(got[held], want[held], rtol=2e-6)
+        assert np.all(np.isinf(got[~held]))

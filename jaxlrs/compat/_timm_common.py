@@ -81,8 +81,9 @@ def cycles(
 ) -> Array:
     """timm's cycles at ``t`` (warmup already taken off): cycle ``i`` of length
     ``t_initial * cycle_mul**i`` runs ``curve(done, left, lr_max, lr_min)`` with
-    ``done = t_curr / t_i``, ``left = 1 - done`` and ``lr_max = base_lr * cycle_decay**i``;
-    from cycle ``cycle_limit`` on, ``lr_min``. The cycle index and position come from
+    ``done = t_curr / t_i``, ``left = 1 - done`` and ``lr_max = base_lr * cycle_decay**i``
+    (``curve`` is ``hi * w + lo * (1 - w)``, linear in ``hi``); from cycle ``cycle_limit``
+    on, ``lr_min``. The cycle index and position come from
     :func:`jaxlrs._cycles.locate_rest` (exact integers for an integer ``cycle_mul``; for a
     float one, ``left`` from the double-float remainder of the cycle, which a float32
     position near the cycle's end has lost: ``(1 - r)**0.5`` needs it)."""
@@ -97,10 +98,14 @@ def cycles(
         r_done, r_left = _time.ramp(rough, period)
         done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)
     if isinstance(cycle_decay, (int, float)) and cycle_decay == 1:
-        lr_max = value(base_lr)
+        v = curve(done, left, value(base_lr), value(lr_min))
     else:
-        lr_max = times_power(base_lr, cycle_decay, (i, None))
-    v = curve(done, left, lr_max, value(lr_min))
+        # Every curve is lr_max * w + lr_min * (1 - w): lr_max * w is formed by times_power
+        # as base_lr * w * cycle_decay**i, so a growing peak that alone passes float32's
+        # range (1e-11 * 1.5**283) still gives the representable value lr_max * w.
+        w = curve(done, left, jnp.ones((), done.dtype), jnp.zeros((), done.dtype))
+        low = curve(done, left, jnp.zeros((), done.dtype), value(lr_min))
+        v = low + times_power(value(base_lr) * w, cycle_decay, (i, None))
     limit = count(cycle_limit)
     # (a float limit is one beyond the index maximum, above every cycle index)
     inside = i.astype(limit.dtype) < limit
