@@ -562,6 +562,9 @@ def arithmetic(op: str, left: Schedule | float, right: Schedule | float) -> Sche
     2e-6 of ``|a| + |b|`` (a difference of nearly equal values cannot do better);
     ``a ** b`` within about ``(1 + |b| + |b log a|) * 2e-6`` relative (a power amplifies
     the relative error of its base by ``|b|`` and of its exponent by ``|b log a|``).
+    Division by the number 0 or by ``constant(0.0)`` is refused; a divisor schedule that
+    reaches 0 gives ``+-inf`` at those steps, and NaN where the dividend is 0 there too
+    (``0 / 0`` has no value): keep a divisor away from 0.
 
     ``**`` is the real power (the power laws of levanter, timm's WSD ``stable_fn``):
     ``a ** b`` for ``a > 0``; ``0 ** b`` is 0, 1 or inf for ``b`` positive, zero or
@@ -595,6 +598,12 @@ def arithmetic(op: str, left: Schedule | float, right: Schedule | float) -> Sche
     if op == "/" and not isinstance(right, Schedule) and not check.is_traced(right):
         if right == 0:
             raise ValueError(f"{fn}(): cannot divide a schedule by zero, got right=0")
+    if op == "/" and isinstance(right, Schedule) and right.name == "constant":
+        zero = right.args["value"]
+        if not check.is_traced(zero) and zero == 0:
+            raise ValueError(
+                f"{fn}(): cannot divide by a schedule that is zero, got right={right!r}"
+            )
     if op == "**" and not isinstance(left, Schedule) and not check.is_traced(left):
         if left < 0:
             raise ValueError(

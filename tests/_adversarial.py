@@ -997,15 +997,17 @@ def _sgdr_want(kw, t):
 # == combinators ============================================================================
 
 
-def child(d, small: bool = False) -> jaxlrs.Schedule:
-    """A child schedule: constant, linear or cosine with generated hyperparameters."""
+def child(d, small: bool = False, positive: bool = False) -> jaxlrs.Schedule:
+    """A child schedule: constant, linear or cosine with generated hyperparameters
+    (``positive``: values above 0 at every step)."""
     length = SMALL_LEN if small else LEN
+    val = POS if positive else VAL
     kind = d(st.sampled_from(["constant", "linear", "cosine"]))
     if kind == "constant":
-        return jaxlrs.constant(d(VAL))
+        return jaxlrs.constant(d(val))
     if kind == "linear":
-        return jaxlrs.linear(d(VAL), d(VAL), d(length))
-    return jaxlrs.cosine(d(VAL), d(length), end=d(VAL))
+        return jaxlrs.linear(d(val), d(val), d(length))
+    return jaxlrs.cosine(d(val), d(length), end=d(val))
 
 
 def child_edges(s: jaxlrs.Schedule, offset: float = 0.0) -> list[float]:
@@ -1505,7 +1507,8 @@ def _operand_tol(kw, t):
 def _(d):
     op = d(st.sampled_from(["+", "-", "*", "/"]))
     left = child(d)
-    right = d(st.one_of(POS, st.builds(lambda: None))) or child(d)
+    # A divisor schedule stays away from 0 (0 / 0 has no value; see arithmetic's docstring).
+    right = d(st.one_of(POS, st.builds(lambda: None))) or child(d, positive=op == "/")
     if d(st.booleans()) and op != "/":
         left, right = right, left
     return {"op": op, "left": left, "right": right}

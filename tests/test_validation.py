@@ -313,6 +313,12 @@ CASES = [
         r"^from_fn\(\): fn must be a function of the step",
     ),
     ("divide by zero", lambda: C / 0, V, r"^arithmetic\(\): cannot divide a schedule by zero"),
+    (
+        "divide by a zero schedule",
+        lambda: C / S.constant(0.0),
+        V,
+        r"^arithmetic\(\): cannot divide by a schedule that is zero, got right=constant\(0\.0\)",
+    ),
     ("add nan", lambda: C + NAN, V, msg("arithmetic", "right", "nan")),
     ("radd inf", lambda: INF + C, V, msg("arithmetic", "left", "inf")),
     ("sgdr period 0", lambda: S.sgdr(1.0, 0), V, msg("sgdr", "period", "0", "a positive integer")),
