@@ -24,10 +24,11 @@ integer too large even for float64 is rejected with the usual message, never a r
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import jax
@@ -125,10 +126,29 @@ def real(
     return float(x) if isinstance(x, float) and type(x) is not float else x
 
 
+_DERIVED = [False]  # inside derived_values()
+
+
+@contextlib.contextmanager
+def derived_values() -> Iterator[None]:
+    """While a recipe builds its body from hyperparameters it has checked: a nonzero value
+    below ``SMALLEST`` that a product of them gives (``init_value * alpha`` with a tiny
+    ``init_value``) is kept as it is, as the evaluation with traced hyperparameters keeps
+    it, rather than refused (or made 0, which could be far outside the contract when
+    every value of the schedule is tiny)."""
+    before, _DERIVED[0] = _DERIVED[0], True
+    try:
+        yield
+    finally:
+        _DERIVED[0] = before
+
+
 def _representable(fn: str, name: str, x: float, allowed: str) -> None:
     """Reject a concrete nonzero number outside float32's normal range (see the module
     docstring); compared exactly (Python ints are never converted to float here)."""
     if x != 0 and not (SMALLEST <= abs(x) <= LARGEST):
+        if _DERIVED[0] and abs(x) < SMALLEST:
+            return
         _fail(fn, name, f"{allowed} {REPRESENTABLE}", x)
 
 

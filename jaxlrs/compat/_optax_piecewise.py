@@ -76,7 +76,7 @@ def _pairs(fn: str, boundaries_and_scales: Any) -> tuple[tuple[Any, ...], tuple[
 def _cumulative(init_value: Any, scales: Any) -> list[Any]:
     values = [init_value]
     for i in range(len(scales)):
-        values.append(_flush(values[-1] * scales[i]))
+        values.append(values[-1] * scales[i])
     return values
 
 
@@ -96,7 +96,8 @@ def _piecewise_constant_schedule(init_value: Any, boundaries_and_scales: Any) ->
     if boundaries_and_scales is None:
         return constant(init_value)
     steps, scales = boundaries_and_scales
-    return piecewise_constant(steps, _cumulative(init_value, scales))
+    with check.derived_values():
+        return piecewise_constant(steps, _cumulative(init_value, scales))
 
 
 @register(expands(_piecewise_constant_schedule), name=_P + "piecewise_constant_schedule")

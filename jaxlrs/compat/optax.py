@@ -64,7 +64,6 @@ from .._primitives import constant, cosine, exponential, linear, polynomial
 from .._schedule import Schedule, expands, register
 from .._time import Time, value
 from ._optax_piecewise import (
-    _flush,
     cosine_onecycle_schedule,
     linear_onecycle_schedule,
     piecewise_constant_schedule,
@@ -255,7 +254,8 @@ def linear_schedule(
 def _cosine_decay_schedule(
     init_value: Any, decay_steps: Any, alpha: Any, exponent: Any
 ) -> Schedule:
-    return cosine(init_value, decay_steps, _flush(init_value * alpha), exponent)
+    with check.derived_values():
+        return cosine(init_value, decay_steps, init_value * alpha, exponent)
 
 
 @register(expands(_cosine_decay_schedule), name=_P + "cosine_decay_schedule")
