@@ -613,3 +613,26 @@ def test_interpolate_boundaries_past_int32(kind, bas):
         want = np.where((a <= t) & (t < b), values[i] * left + values[i + 1] * done, want)
     for got in (s(t), s._evaluate(t), jax.jit(lambda x: s(x))(t)):
         np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "build, want",
+    [
+        (
+            lambda: jo.cosine_decay_schedule(1e-27, 8, alpha=0.125),
+            lambda t: (
+                1e-27 * (0.875 * np.sin(0.5 * np.pi * (8 - np.minimum(t, 8)) / 8) ** 2 + 0.125)
+            ),
+        ),
+        (
+            lambda: jo.piecewise_constant_schedule(1e-27, {3: 0.1, 5: 0.5}),
+            lambda t: np.where(t < 3, 1e-27, np.where(t < 5, 1e-28, 5e-29)),
+        ),
+    ],
+)
+def test_a_derived_value_below_2_to_the_minus_92_is_kept(build, want):
+    """``init_value * alpha`` or a cumulative scale below 2**-92 is a value like any other
+    of a schedule whose values are all tiny: kept (not made 0), eager and in a jit."""
+    s, t = build(), np.arange(12)
+    for got in (s(t), jax.jit(lambda x: s(x))(t)):
+        np.testing.assert_allclose(np.asarray(got, np.float64), want(t), rtol=2e-6)
