@@ -287,8 +287,9 @@ def geometric(fn: str, shape: str, *ends: tuple[str, Any]) -> None:
 def derived(fn: str, what: str, x: Any) -> None:
     """A value computed from several concrete hyperparameters (``what`` says how, e.g.
     ``peak / div_factor``) must not pass ``LARGEST`` in magnitude, like a value given
-    directly (a tiny one is harmless: it underflows towards 0, within the contract's
-    absolute tolerance). Skipped when traced or None."""
+    directly (a tiny one is allowed: float32 holds it down to 2**-126 and flushes below,
+    and a recipe builds its body with it under :func:`derived_values`). Skipped when
+    traced or None."""
     if x is None or is_traced(x):
         return
     if abs(x) > LARGEST:
