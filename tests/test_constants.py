@@ -69,6 +69,7 @@ def _cosine(d: Any, kw: dict[str, Any]) -> None:
 
 def _sgdr(d: Any, kw: dict[str, Any]) -> None:
     kw["decay"] = 1.0
+    kw["period_mult"] = d(st.sampled_from([1, 2, 3]))  # a float one: test_closure_jit
     _ordered(d, kw, "peak", "end")
 
 
