@@ -271,8 +271,9 @@ def _range_stats(fn: Any, args: Any, start: Array, size: int, valid: Array) -> t
 @functools.lru_cache(maxsize=32)
 def _schedule_stats(schedule: Schedule, size: int, index: Any) -> Any:
     """A kernel for one schedule, its hyperparameters compile-time constants as in a
-    user's ``jit`` over ``schedule(t)``: XLA folds what depends on them alone, which the
-    structure's kernel recomputes at every step (1.6x its time for ``sgdr``)."""
+    user's ``jit`` over ``schedule(t)`` (the schedule's constant form, see ``Schedule``):
+    what depends on them alone is computed once, which the structure's kernel recomputes
+    at every step (1.6x its time for ``sgdr``)."""
     del index  # part of the cache key: the kernel is for this index dtype
     return jax.jit(lambda start, valid: _stats(schedule, start, size, valid))
 
@@ -336,8 +337,8 @@ def summary(schedule: Schedule, steps: int, *, chunk: int = CHUNK) -> Summary:
     by one compiled for the schedule itself, its hyperparameters constants as in a user's
     ``jit`` over ``schedule(t)`` (a compile of about 0.1 s that makes each step as cheap as
     a jitted ``jnp.sum(schedule(t))``; the last 32 schedules' are kept). The last can
-    differ from the others in the last bit of a value (XLA folds the constants), within
-    the contract. The fields of the returned ``Summary``:
+    differ from the others in the last bits of a value (the constant form), within the
+    contract. The fields of the returned ``Summary``:
 
     * ``peak``, ``peak_step``: the largest value and the first step where it occurs;
     * ``minimum``, ``minimum_step``: the smallest value and the first step where it occurs;
