@@ -53,8 +53,7 @@ def _cycle_int(time: Time, period: Array, mult: Any) -> tuple[Array, Array, Arra
     """Cycle index ``i``, position ``u`` inside it, and the integer stretch ``m**i``."""
     n = time.n
     if isinstance(mult, int) and mult == 1:
-        i = _time.div(n, period)
-        return i, n - i * period, None
+        return _time.div(n, period), jax.lax.rem(n, period), None  # n >= 0, period >= 1
     f = float_dtype()
     m = count(mult)
     nf, pf, mf = n.astype(f), period.astype(f), m.astype(f)
