@@ -24,16 +24,16 @@ integer too large even for float64 is rejected with the usual message, never a r
 
 from __future__ import annotations
 
-import contextlib
 import decimal
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
+from . import _schedule
 from ._schedule import Schedule
 
 _F32 = np.finfo(np.float32)
@@ -126,28 +126,11 @@ def real(
     return float(x) if isinstance(x, float) and type(x) is not float else x
 
 
-_DERIVED = [False]  # inside derived_values()
-
-
-@contextlib.contextmanager
-def derived_values() -> Iterator[None]:
-    """While a recipe builds its body from hyperparameters it has checked: a nonzero value
-    below ``SMALLEST`` that a product of them gives (``init_value * alpha`` with a tiny
-    ``init_value``) is kept as it is, as the evaluation with traced hyperparameters keeps
-    it, rather than refused (or made 0, which could be far outside the contract when
-    every value of the schedule is tiny)."""
-    before, _DERIVED[0] = _DERIVED[0], True
-    try:
-        yield
-    finally:
-        _DERIVED[0] = before
-
-
 def _representable(fn: str, name: str, x: float, allowed: str) -> None:
     """Reject a concrete nonzero number outside float32's normal range (see the module
     docstring); compared exactly (Python ints are never converted to float here)."""
     if x != 0 and not (SMALLEST <= abs(x) <= LARGEST):
-        if _DERIVED[0] and abs(x) < SMALLEST:
+        if abs(x) < SMALLEST and _schedule.BUILDING[0]:  # a recipe's derived value
             return
         _fail(fn, name, f"{allowed} {REPRESENTABLE}", x)
 
@@ -288,8 +271,8 @@ def derived(fn: str, what: str, x: Any) -> None:
     """A value computed from several concrete hyperparameters (``what`` says how, e.g.
     ``peak / div_factor``) must not pass ``LARGEST`` in magnitude, like a value given
     directly (a tiny one is allowed: float32 holds it down to 2**-126 and flushes below,
-    and a recipe builds its body with it under :func:`derived_values`). Skipped when
-    traced or None."""
+    and a recipe's body keeps it, see ``_schedule.BUILDING``). Skipped when traced or
+    None."""
     if x is None or is_traced(x):
         return
     if abs(x) > LARGEST:

@@ -71,12 +71,26 @@ def register(
     return deco
 
 
+BUILDING = [False]
+"""True while a recipe rebuilds its body (:func:`expands`). The body's constructors then
+keep a nonzero value below ``2**-92`` that the recipe derives from its checked
+hyperparameters (``init_value * alpha`` with a tiny ``init_value``) instead of refusing
+it: with traced hyperparameters (an eager call) the same value is never checked, so a
+schedule evaluated on its Python numbers (its constant form in a user's ``jit``) must
+accept it too (``_check._representable``)."""
+
+
 def expands(build: Callable[..., Schedule]) -> Callable[..., Array]:
     """``apply`` for a recipe: rebuild the recipe's body from its hyperparameters (which
     may be tracers) and evaluate that."""
 
     def apply(time: Time, **args: Any) -> Array:
-        return build(**args)._apply(time)
+        before, BUILDING[0] = BUILDING[0], True
+        try:
+            body = build(**args)
+        finally:
+            BUILDING[0] = before
+        return body._apply(time)
 
     return apply
 

@@ -165,3 +165,24 @@ def test_the_constant_form_is_the_program_compiled(case: str) -> None:
     closed = _ops(lambda x: s(x), t)
     traced = _ops(lambda x, sched: sched(x), t, s)  # the hyperparameters traced
     assert closed < traced, (closed, traced)
+
+
+TINY = {
+    "torch ConstantLR": lambda: jaxlrs.compat.torch.ConstantLR(1e-25, factor=2**-9, total_iters=1),
+    "torch LinearLR": lambda: jaxlrs.compat.torch.LinearLR(1e-27, 1.0, 0.1, total_iters=1),
+    "optax cosine": lambda: jaxlrs.compat.optax.cosine_decay_schedule(1e-27, 1, alpha=0.125),
+    "optax piecewise": lambda: jaxlrs.compat.optax.piecewise_constant_schedule(
+        1e-27, {1: 0.1, 2: 0.5}
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TINY))
+def test_a_recipe_keeps_a_derived_value_below_2_to_the_minus_92(case: str) -> None:
+    """A recipe's body, rebuilt from its Python numbers, keeps a value it derives below
+    2**-92 (``base_lr * factor`` of a tiny ``base_lr``) as the traced evaluation does,
+    instead of refusing it inside a user's ``jit``."""
+    s, t = TINY[case](), np.arange(4)
+    eager = np.asarray(s(t), np.float64)
+    assert eager.min() < 2.0**-92
+    np.testing.assert_allclose(np.asarray(jax.jit(lambda x: s(x))(t)), eager, rtol=2e-6)

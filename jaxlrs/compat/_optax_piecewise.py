@@ -96,8 +96,7 @@ def _piecewise_constant_schedule(init_value: Any, boundaries_and_scales: Any) ->
     if boundaries_and_scales is None:
         return constant(init_value)
     steps, scales = boundaries_and_scales
-    with check.derived_values():
-        return piecewise_constant(steps, _cumulative(init_value, scales))
+    return piecewise_constant(steps, _cumulative(init_value, scales))
 
 
 @register(expands(_piecewise_constant_schedule), name=_P + "piecewise_constant_schedule")

@@ -254,8 +254,7 @@ def linear_schedule(
 def _cosine_decay_schedule(
     init_value: Any, decay_steps: Any, alpha: Any, exponent: Any
 ) -> Schedule:
-    with check.derived_values():
-        return cosine(init_value, decay_steps, init_value * alpha, exponent)
+    return cosine(init_value, decay_steps, init_value * alpha, exponent)
 
 
 @register(expands(_cosine_decay_schedule), name=_P + "cosine_decay_schedule")
