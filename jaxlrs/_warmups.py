@@ -549,7 +549,12 @@ def _noam(time: Time, d_model: Any, warmup: Any, scale: Any) -> Array:
     s = _time.to_float(time) + 1
     w = value(count(warmup))
     rise = s / (w * jnp.sqrt(w))
-    return value(scale) / jnp.sqrt(value(d_model)) * jnp.minimum(1 / jnp.sqrt(s), rise)
+    # The factor of the step (at most 1) meets d_model**-0.5 (at most 2**46) before the
+    # scale: scale / sqrt(d_model) alone may pass float32's range where the value does not
+    # (noam(1e-26, 1, scale=1e26) at 2**24 is 2.4e35); opaque, or XLA folds the two
+    # constants of a closed-over schedule into one that overflows.
+    f = _time._rounded(jnp.minimum(1 / jnp.sqrt(s), rise) / jnp.sqrt(value(d_model)))
+    return value(scale) * f
 
 
 @register(_noam)

@@ -536,3 +536,17 @@ def test_extremes_combined(data):
         kw = _substitute(kw, slot, data.draw(values))
     problem = check_one(name, kw)
     assert problem is None, f"{name}({kw}): {problem}"
+
+
+def test_noam_with_a_scale_that_d_model_alone_would_overflow():
+    """``scale / sqrt(d_model)`` may pass float32's range where the value does not: the
+    step's factor meets ``d_model`` first (eager, and closed over by a jit, where XLA
+    would otherwise fold the two constants into one that overflows)."""
+    s = S.noam(1e-26, 1, scale=1e26)
+    t = np.array([0, 3, 2**20, 2**24 - 1, 2**24, 2**31 - 1], np.int32)
+    want = 1e26 / np.sqrt(1e-26) * np.minimum((t + 1.0) ** -0.5, t + 1.0)
+    held = want < float(np.finfo(np.float32).max)
+    for got in (s(t), jax.jit(lambda x: s(x))(t)):
+        got = np.asarray(got, np.float64)
+        np.testing.assert_allclose(got[held], want[held], rtol=2e-6)
+        assert np.all(np.isinf(got[~held]))
