@@ -361,9 +361,11 @@ def cosine_cycles(peak, end, decay, i, u, length):
     # 1 - f from u itself: cos(pi/2)**2 in float64 is 3.7e-33, not 0.
     f = np.sin(0.5 * np.pi * (length - u) / length) ** 2
     rest = np.sin(0.5 * np.pi * u / length) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         shrink = -np.expm1(i * np.log(decay)) if decay != 1.0 else np.zeros(np.shape(i))
-    return peak * decay**i * f + end * (rest + f * shrink)
+        grow = decay**i > 2  # peak D f and end f (1 - D) would cancel: the direct form
+        direct = end + (peak - end) * decay**i * f
+    return np.where(grow, direct, peak * decay**i * f + end * (rest + f * shrink))
 
 
 def _polynomial_want(kw, t):
@@ -549,8 +551,12 @@ def _(d):
 
 def _tanh_want(kw, t):
     done, left = progress(t, 0, kw["steps"])
-    g = (1 - np.tanh(kw["lower"] * left + kw["upper"] * done)) / 2
-    return kw["end"] + (kw["init"] - kw["end"]) * g
+    x = kw["lower"] * left + kw["upper"] * done
+    # (1 - tanh x) / 2 and (1 + tanh x) / 2 as logistic functions: 1 + tanh(-13) cancels
+    # in float64 (1e-5 of the value)
+    with np.errstate(over="ignore"):
+        g, rest = 1 / (1 + np.exp(2 * x)), 1 / (1 + np.exp(-2 * x))
+    return mix(kw["init"], kw["end"], g, rest)
 
 
 @spec(

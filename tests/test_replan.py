@@ -423,3 +423,17 @@ def test_phases_are_where_a_stair_schedule_changes(seed):
         want = changes(s) | {at}
         got = set(phases(s, n))
         assert got == {x for x in want if 0 < x < n}, (restart, sorted(got), sorted(want))
+
+
+@pytest.mark.parametrize("steps", [752_768_650, 2**31 - 1, 1_000_000_007])
+def test_rehorizon_keeps_the_last_steps_of_a_long_stretch(steps):
+    """A short horizon remapped onto a long run: the remapped position inside a step of
+    the original is exact (its grid cell and remainder in integers), so a linear decay is
+    within 1e-10 of its largest value (the contract) at its last steps (was 2e-8 off:
+    the cell came from a float32 r / big)."""
+    s = jaxlrs.rehorizon(jaxlrs.linear(1.0, 0.0, 3), at=0, steps=steps, horizon=3)
+    t = np.array([steps - 3, steps - 2, steps - 1, steps, steps // 2, 7], np.int64)
+    t = t[t <= 2**31 - 1].astype(np.int32)
+    want = (steps - t.astype(np.float64)) / steps
+    for got in (s(t), jax.jit(lambda x: s(x))(t)):
+        np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6, atol=1e-10)
