@@ -131,6 +131,7 @@ def _representable(fn: str, name: str, x: float, allowed: str) -> None:
     docstring); compared exactly (Python ints are never converted to float here)."""
     if x != 0 and not (SMALLEST <= abs(x) <= LARGEST):
         if abs(x) < SMALLEST and _schedule.BUILDING[0]:  # a recipe's derived value
+            _schedule.TINY[0] = True
             return
         _fail(fn, name, f"{allowed} {REPRESENTABLE}", x)
 

@@ -77,7 +77,13 @@ keep a nonzero value below ``2**-92`` that the recipe derives from its checked
 hyperparameters (``init_value * alpha`` with a tiny ``init_value``) instead of refusing
 it: with traced hyperparameters (an eager call) the same value is never checked, so a
 schedule evaluated on its Python numbers (its constant form in a user's ``jit``) must
-accept it too (``_check._representable``)."""
+accept it too (``_check._representable``, which sets :data:`TINY`)."""
+
+TINY = [False]
+"""Set when a recipe's body kept such a value (see :data:`BUILDING`): a schedule compiled
+into a caller's program then takes its general program on opaque arguments, because
+XLA's folding of constants (``c / length`` for ``c`` below ``2**-92``) could create a
+number below float32's normal range and flush it to 0."""
 
 
 def expands(build: Callable[..., Schedule]) -> Callable[..., Array]:
@@ -367,8 +373,17 @@ class Schedule:
             # and faster to compile than the general program on packed vectors; what the
             # numbers alone decide is worked out while tracing. Knot lists as one array
             # each, as packed: one constant, not one per knot.
-            with jax.ensure_compile_time_eval():
-                return _collapse(self)._evaluate(step)
+            before, TINY[0] = TINY[0], False
+            try:
+                with jax.ensure_compile_time_eval():
+                    out = _collapse(self)._evaluate(step)
+                tiny = TINY[0]
+            finally:
+                TINY[0] = before
+            if not tiny:
+                return out
+            fn, args = evaluator(self)  # see TINY: the eager call's program, opaque
+            return fn(*jax.lax.optimization_barrier(args), step)
         # Otherwise always through the one jitted function (also under vmap/grad, and
         # nested inside an outer jit), so that s(steps) and jax.vmap(s)(steps) run the
         # same compiled code and agree bit for bit (op-by-op eager evaluation rounds

@@ -174,6 +174,9 @@ TINY = {
     "optax piecewise": lambda: jaxlrs.compat.optax.piecewise_constant_schedule(
         1e-27, {1: 0.1, 2: 0.5}
     ),
+    # peak / ratio = 1e-32 over 850,706 steps: XLA would fold 1e-32 / 850706 into a
+    # constant below float32's normal range and flush it (the general program is taken)
+    "slanted_triangular": lambda: jaxlrs.slanted_triangular(1e-27, 851557, 0.001, 1e5),
 }
 
 
@@ -181,8 +184,10 @@ TINY = {
 def test_a_recipe_keeps_a_derived_value_below_2_to_the_minus_92(case: str) -> None:
     """A recipe's body, rebuilt from its Python numbers, keeps a value it derives below
     2**-92 (``base_lr * factor`` of a tiny ``base_lr``) as the traced evaluation does,
-    instead of refusing it inside a user's ``jit``."""
-    s, t = TINY[case](), np.arange(4)
+    instead of refusing it inside a user's ``jit``; such a schedule compiles its general
+    program there, so that no folded constant falls below float32's normal range."""
+    s = TINY[case]()
+    t = np.array([0, 1, 2, 3, 851, 426204, 851554, 851555, 851556, 851557], np.int32)
     eager = np.asarray(s(t), np.float64)
     assert eager.min() < 2.0**-92
     np.testing.assert_allclose(np.asarray(jax.jit(lambda x: s(x))(t)), eager, rtol=2e-6)
