@@ -205,3 +205,15 @@ def test_repr_round_trip(s):
 def test_validation(build, message):
     with pytest.raises((ValueError, TypeError), match=message):
         build()
+
+
+@pytest.mark.parametrize("power", [0.01, 0.001, 0.3])
+def test_polynomial_decay_rising_with_a_small_power_past_half_way(power):
+    """``end * (1 - left**power)`` past half the decay, for a small power: from
+    ``-expm1(power * log(left))``, not ``1 - left**power`` (which cancelled: 2.6e-6 off
+    at ``1 - 0.5**0.01``), eager and in a jit, against the float64 formula."""
+    s = ks.PolynomialDecay(0.0, 10, end_learning_rate=1.0, power=power)
+    t = np.arange(11)
+    want = -np.expm1(power * np.log1p(-np.minimum(t, 10) / 10.0))
+    for got in (s(t), jax.jit(lambda x: s(x))(t)):
+        np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6, atol=1e-10)

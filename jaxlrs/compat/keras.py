@@ -245,15 +245,19 @@ def _polynomial_decay(
     k = jnp.maximum(q.astype(f) + inside.astype(f), 1.0)
     left = jnp.where(inside, left / k, jnp.where(q > 0, 0.0, 1.0))
     done = jnp.where(inside, (k - 1 + done) / k, jnp.where(q > 0, 1.0, 0.0))
-    # init g + end (1 - g), g = left**power, with 1 - g = -expm1(power log1p(-done)): both
-    # weights accurate near 0, so the low end keeps its precision when end > init.
-    # (The complement from done only where done < 1/2: beyond, ``(k - 1 + done) / k`` of a
-    # late cycle rounds near 1, and 1 - g is accurate from the accurate left.)
-    g = safe_pow(left, value(power))
+    # init g + end (1 - g), g = left**power, with 1 - g = -expm1(power log(left)): both
+    # weights accurate near 0, so the low end keeps its precision when end > init. The
+    # logarithm of left is log1p(-done) where done < 1/2, else log(left) (beyond 1/2,
+    # ``(k - 1 + done) / k`` of a late cycle rounds near 1, and left itself is accurate):
+    # never 1 - g, which cancels for a small power (1 - 0.5**0.01 lost 2.6e-6).
+    p = value(power)
+    g = safe_pow(left, p)
     short = done < 0.5
-    rest_g = jnp.where(
-        short, -jnp.expm1(value(power) * jnp.log1p(-jnp.where(short, done, 0.0))), 1 - g
+    pos = left > 0
+    log_left = jnp.where(
+        short, jnp.log1p(-jnp.where(short, done, 0.0)), jnp.log(jnp.where(pos, left, 1.0))
     )
+    rest_g = jnp.where(short | pos, -jnp.expm1(p * log_left), 1.0)
     return init * g + end * rest_g
 
 
