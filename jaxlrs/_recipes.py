@@ -47,7 +47,7 @@ def _sgdr(
 
     # c = (1 + cos(pi u / L)) / 2 and 1 - c, each from the smaller of u and L - u (one sin;
     # the float position, where the exact one's denominator would wrap, selected before it).
-    done, left = _time.ramp(local, steps)
+    done, left = _time.ramp(local, steps, inside=True)
     if ok is not None and rough is not None:
         r_done, r_left = _time.ramp(rough, steps)
         done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)

@@ -75,6 +75,16 @@ def python_real(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def known(x: Any) -> int | float | None:
+    """``x`` as a Python number where it is known while tracing (a Python number, or a
+    concrete scalar array: a constant form's counts), else None."""
+    if python_real(x):
+        return x
+    if isinstance(x, jax.core.Tracer) or not isinstance(x, (jax.Array, np.ndarray)):
+        return None
+    return x.item() if x.ndim == 0 and x.dtype != bool else None
+
+
 def value(x: Any) -> Array:
     """A value hyperparameter as a strongly typed float array."""
     return jnp.asarray(x, float_dtype())
@@ -280,24 +290,26 @@ def _alike(n: Array, length: Array) -> tuple[Array, Array]:
     return n, length
 
 
-def ramp(time: Time, length: Any) -> tuple[Array, Array]:
+def ramp(time: Time, length: Any, inside: bool = False) -> tuple[Array, Array]:
     """Progress through a phase of ``length`` steps that starts at 0.
 
     Returns ``(done, left)``: ``min(t, length) / length`` and ``1 - done``, each computed
     from exact integers so that both stay accurate to the last step, also for a length
     above the index maximum (an unsigned count, see :func:`exact_count`; a float one
     forms ``length - t`` without rounding the step). A phase of length 0 (possible only
-    when traced) is finished: ``(1, 0)``.
+    when traced) is finished: ``(1, 0)``. ``inside``: the caller knows ``t <= length``
+    (a position inside a cycle), so no clamp is formed.
     """
-    positive = isinstance(length, int) and length > 0  # known: no select for length 0
+    n_known = known(length)
+    positive = n_known is not None and n_known > 0  # known: no select for length 0
     length = exact_count(length)
     f = float_dtype()
     if not (time.exact and is_int(length)):
         return _float_ramp(time, length.astype(f))
     if time.d is None:
         n, lng = _alike(time.n, length)
-        lng = jnp.maximum(lng, 1)
-        c = jnp.minimum(n, lng)
+        lng = lng if positive else jnp.maximum(lng, 1)
+        c = n if inside else jnp.minimum(n, lng)
         done, left = c.astype(f) / lng.astype(f), (lng - c).astype(f) / lng.astype(f)
     else:
         total, ok = _scaled(length, time.d)
@@ -364,6 +376,13 @@ def count_le(time: Time, boundaries: Array) -> Array:
         key, b = to_float(time), b.astype(float_dtype())
         if time.exact:
             b = jnp.where(b >= _top(), jnp.inf, b)
+    if b.ndim == 1 and 0 < b.shape[0] <= FEW and not isinstance(b, jax.core.Tracer):
+        # Known knots (a constant form): one comparison with each, added one by one, so
+        # the count fuses with what reads it (a reduction is a kernel of its own, and
+        # compiles slower); the same integer as the sum below.
+        key, idx = jnp.asarray(key), index_dtype()
+        hits = [key >= jnp.asarray(x, b.dtype) for x in np.asarray(b).tolist()]
+        return sum((h.astype(idx) for h in hits[1:]), hits[0].astype(idx))
     if b.shape[-1] <= FEW:  # a few knots: compare with each, a smaller graph than a search
         key = jnp.asarray(key)
         wide = jnp.expand_dims(key, -1)
@@ -394,6 +413,8 @@ def minus(time: Time, offset: Any, length: Any = None) -> Time:
     and, when ``length`` is given, at ``length`` (so a phase never sees steps far outside
     itself, which keeps unselected branches finite). Integer offsets and lengths above
     the index maximum (unsigned, see :func:`exact_count`) keep the local time exact."""
+    if length is None and known(offset) == 0:
+        return time  # already clamped at 0 (a zero warmup, say)
     offset = exact_count(offset)
     lng = None if length is None else exact_count(length)
     if not (time.exact and is_int(offset) and (lng is None or is_int(lng))):
