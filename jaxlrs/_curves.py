@@ -8,6 +8,8 @@ whichever of the two keeps relative precision (``sin(pi/2 * left)**2`` rather th
 
 from __future__ import annotations
 
+import fractions
+import math
 from typing import Any
 
 import jax
@@ -239,6 +241,20 @@ def times_count(x: Any, n: Array) -> tuple[Array, Array]:
     return k, hi + lo
 
 
+def _host_times_count(x: float, n: int, idx: Any, f: Any) -> tuple[Array, Array, Array]:
+    """:func:`times_count_df` for a Python ``x`` and a known count ``n``: the product in
+    exact rationals, its fraction split into the largest float ``hi`` not above it and
+    the rest ``lo``."""
+    prod = fractions.Fraction(x) * max(n, 0)
+    k = math.floor(prod)
+    frac = prod - k
+    hi = np.asarray(float(frac), f)
+    if fractions.Fraction(float(hi)) > frac:  # rounded up (to 1, say): one float lower
+        hi = np.nextafter(hi, np.asarray(0, f))
+    lo = np.asarray(float(frac - fractions.Fraction(float(hi))), f)
+    return jnp.asarray(k, idx), jnp.asarray(hi), jnp.asarray(lo)
+
+
 def times_count_df(x: Any, n: Array) -> tuple[Array, Array, Array]:
     """``x * n`` for a float hyperparameter ``x`` in ``[0, 1]`` and a step count ``n``, as
     an integer part and a fraction ``hi + lo`` in ``[0, 1)``, the fraction as two floats:
@@ -256,6 +272,9 @@ def times_count_df(x: Any, n: Array) -> tuple[Array, Array, Array]:
     precision.
     """
     f = _time.float_dtype()
+    if _time.python_real(x) and not isinstance(n, jax.core.Tracer) and jnp.ndim(n) == 0:
+        if _time.is_int(n):  # both known (a constant form): exact on the host
+            return _host_times_count(float(x), int(n), n.dtype, f)
     xv = value(x)
     c = _time._correction(x)
     fix = None if c is None else xv * jnp.asarray(c, f) * n.astype(f)
