@@ -249,6 +249,10 @@ def _warmup_exponential(
 
     def after(local: Time) -> Array:
         done, left = _time.ramp(local, total - w)
+        if _constant_fall(peak, end, rate) and end > 0 and abs(end - peak * rate) <= 1e-9 * end:
+            # Constants with end = peak * rate (to 1e-9, far inside the contract): the
+            # docstring's plain exponential decay, peak * rate**done, one pow.
+            return jnp.power(jnp.asarray(rate, done.dtype), done) * value(peak)
         if _constant_fall(peak, end, rate):
             # Constants (compiled into a caller's program): the weight of peak,
             # frac = r**done (1 - r**left) / (1 - r), is one pow and one expm1 of one
