@@ -52,8 +52,10 @@ def _sgdr(
         r_done, r_left = _time.ramp(rough, steps)
         done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)
     if limit is not None:
-        over = i > (count(limit) - 1).astype(i.dtype)
-        i = jnp.minimum(i, (count(limit) - 1).astype(i.dtype))
+        known = isinstance(limit, int) and limit <= _time.index_max()
+        last = limit - 1 if known else (count(limit) - 1).astype(i.dtype)
+        over = i > last
+        i = jnp.minimum(i, last)
     lo, hi = value(end), value(peak)
     if isinstance(decay, (int, float)) and decay == 1:
         v = cos_blend(peak, end, done, left)

@@ -334,7 +334,8 @@ class Schedule:
     def _evaluate(self, step: Any) -> Array:
         time = _time.start(step)
         out = jnp.asarray(self._apply(time), _time.float_dtype())
-        return jnp.broadcast_to(out, jnp.shape(time.n))
+        shape = jnp.shape(time.n)
+        return out if jnp.shape(out) == shape else jnp.broadcast_to(out, shape)
 
     def __call__(self, step: Any) -> Array:
         """The values at ``step`` (see the class docstring for the steps accepted).

@@ -224,10 +224,9 @@ class Time(NamedTuple):
 def start(step: Any) -> Time:
     """The step a caller passes, clamped at 0 (negative steps take the step-0 value)."""
     t = jnp.asarray(step)
-    if is_int(t) or t.dtype == bool:
-        t = t.astype(index_dtype())
-    else:
-        t = t.astype(float_dtype())
+    want = index_dtype() if is_int(t) or t.dtype == bool else float_dtype()
+    if t.dtype != want:
+        t = t.astype(want)
     return Time(jnp.maximum(t, jnp.zeros((), t.dtype)))
 
 
