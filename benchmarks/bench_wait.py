@@ -14,12 +14,15 @@ table; ``python benchmarks/bench_wait.py`` prints these alone; same options):
   ``name = op(...)`` line of ``compile().as_text()``, fusion bodies included), against
   Optax's; target <= 1.0x.
 * **first eager call** of a new ``sgdr`` structure (``s(1000)``, the cache dropped as
-  above), against the scalar compile of ``sgdr`` in the same rounds; target <= 1.2x. A
-  closed-over schedule compiles its own graph on its Python numbers (the constant form),
-  whereas an eager call compiles the general program of its structure, which every value
-  of the hyperparameters shares (so that it agrees bit for bit with the same schedule
-  held in an optimizer state): a second row sets the first call against the compile of
-  that general program, ``jax.jit(lambda t, s: s(t))`` with the schedule an argument.
+  above), against the compile of the program it runs; target <= 1.2x. An eager call
+  compiles the general program of its structure, which every value of the
+  hyperparameters shares (one compile per structure, not per schedule; and the call
+  agrees bit for bit with the same schedule held in an optimizer state, whose
+  hyperparameters are traced), so its floor is the compile of that general program,
+  ``jax.jit(lambda t, s: s(t))`` with the schedule an argument. (This is a decision: when
+  the target was set, a fresh ``jit`` of ``lambda t: s(t)`` compiled that same program; it
+  now compiles the much smaller constant form, see the scalar compile rows, and two more
+  rows set the first call against that compile and against Optax's, with no target.)
 * **dispatch**: an eager call with a Python-int step, against calling a trivial cached
   jitted function (``jax.jit(lambda t: t + 1)``) with one; target <= 2x.
 * **command line**: wall time of ``python -m jaxlrs show EXPR --steps N`` in a subprocess,
@@ -242,20 +245,21 @@ def scalar(cfg: Config, rows: list[Row]) -> None:
         "sgdr, 1 cycle",
         "first eager call ms, new structure",
         f"{median(res, 'first eager') * 1e3:.1f}",
-        "its scalar compile (row above)",
-        f"{median(res, one) * 1e3:.1f}",
-        ratios(res, "first eager", one, 2),
-    )
-    rows.append(judged(row, cfg, "<=1.2x", ratio(res, "first eager", one), 1.2))
-    row = Row(
-        "sgdr, 1 cycle",
-        "first eager call ms, new structure",
-        row.jaxlrs,
         "compile of its general program",
         f"{median(res, 'general') * 1e3:.1f}",
         ratios(res, "first eager", "general", 2),
     )
-    rows.append(row)  # for the reading of the row above; the target is on that one
+    rows.append(judged(row, cfg, "<=1.2x", ratio(res, "first eager", "general"), 1.2))
+    rows.append(
+        Row(
+            "sgdr, 1 cycle",
+            "first eager call ms, new structure",
+            row.jaxlrs,
+            "its constant form's compile (scalar row)",
+            f"{median(res, one) * 1e3:.1f}",
+            ratios(res, "first eager", one, 2),
+        )
+    )
     rows.append(
         Row(
             "sgdr, 1 cycle",
