@@ -317,7 +317,7 @@ def known_decay(time: Time, scale: Any, base: Any, steps: Any, staircase: bool) 
     table = host_powers(scale, base, n) if n <= _TABLE else None
     if table is None:
         return None
-    table = jnp.concatenate([table, jnp.zeros(1, table.dtype)])
+    table = jnp.asarray(np.append(np.asarray(table), np.zeros(1, table.dtype)))  # then 0
     q = _time.div(time.n, jnp.asarray(steps, time.n.dtype))
     return _at(table, jnp.minimum(q, n + 1))
 

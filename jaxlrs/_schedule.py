@@ -108,10 +108,6 @@ def _is_static(v: Any) -> bool:
     return v is None or isinstance(v, (str, bool)) or (callable(v) and not isinstance(v, Schedule))
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 class _WideInt(float):
     """The pytree leaf of a Python-int hyperparameter beyond the index dtype (int32, or
     int64 under x64): a float, so that ``jax.jit`` receives it as a weakly typed float
@@ -176,7 +172,7 @@ def _collapse(v: Any) -> Any:
         args = {k: x if k in v._static else _collapse(x) for k, x in v._args.items()}
         return Schedule(v._name, args, static=v._static)
     if isinstance(v, tuple):
-        if v and all(_is_number(x) for x in v):
+        if v and all(_time.python_real(x) for x in v):
             ints = all(isinstance(x, int) for x in v)
             if ints and max(map(abs, v)) <= _time.index_max():
                 return np.asarray(v, np.int64)
@@ -558,7 +554,7 @@ def steps_array(steps: Any) -> np.ndarray:
     """A list or tuple of steps as one NumPy array; Python ints beyond int64 make it
     float64 (as a single such int travels as a float) instead of an object array."""
     out = np.asarray(steps)
-    if out.dtype == object and all(_is_number(x) for x in out.ravel().tolist()):
+    if out.dtype == object and all(_time.python_real(x) for x in out.ravel().tolist()):
         out = out.astype(np.float64)
     return out
 
