@@ -629,17 +629,19 @@ _FEW_SELECTS = 3  # up to this many inner knots a known table is read with selec
 
 
 def _known_pieces(time: Time, boundaries: Any, values: Any) -> Array | None:
-    """``_piecewise_linear`` for Python-number knots and an integer step (a constant form):
-    the piece ``j`` from one comparison with each inner knot, its start, length and end
-    values from host tables, and ``values[j] * (L - u) / L + values[j + 1] * u / L`` for
+    """``_piecewise_linear`` for a few Python-number knots and an integer step (a constant
+    form): the piece's start, length and end values read from host tables with one select
+    per inner knot, and ``values[j] * (L - u) / L + values[j + 1] * u / L`` for
     ``u = clip(t - b[j], 0, L)`` in exact integers (the first and last piece clamp to
     their end values). The same formula as the general program; None where it does not
-    apply (traced knots, a fractional step, a knot beyond the index range)."""
+    apply (traced knots, more than ``_FEW_SELECTS`` inner knots, where the selects would
+    cost more per step than the search, a fractional step, a knot beyond the index
+    range)."""
     knots, values = _host(boundaries), _host(values)
     if not (
         time.exact
         and time.d is None
-        and len(knots) >= 2
+        and 2 <= len(knots) <= _FEW_SELECTS + 2
         and all(_time.python_real(x) for x in knots + values)
         and knots[-1] <= _time.index_max()
     ):
@@ -650,15 +652,12 @@ def _known_pieces(time: Time, boundaries: Any, values: Any) -> Array | None:
     hits = [t >= k for k in b[1:-1].tolist()]  # t past each inner knot (monotone)
 
     def table(xs: np.ndarray, dtype: Any) -> Array:
-        """``xs[j]``: a select per inner knot when there are few (smaller than a gather)."""
-        if len(hits) > _FEW_SELECTS:
-            return _at(jnp.asarray(xs.astype(dtype)), j)
+        """``xs[j]`` for the piece ``j``: the entry after the last inner knot passed."""
         out = jnp.asarray(xs[0], dtype)
         for hit, x in zip(hits, xs[1:].tolist(), strict=True):
             out = jnp.where(hit, jnp.asarray(x, dtype), out)
         return out
 
-    j = sum((h.astype(idx) for h in hits), jnp.zeros((), idx))
     lo, length = table(b[:-1], idx), table(np.diff(b), idx)
     u = jnp.clip(t - lo, 0, length)
     done, left = u.astype(f) / length.astype(f), (length - u).astype(f) / length.astype(f)

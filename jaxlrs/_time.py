@@ -375,10 +375,11 @@ def count_le(time: Time, boundaries: Array) -> Array:
         key, b = to_float(time), b.astype(float_dtype())
         if time.exact:
             b = jnp.where(b >= _top(), jnp.inf, b)
-    if b.ndim == 1 and 0 < b.shape[0] <= FEW and not isinstance(b, jax.core.Tracer):
-        # Known knots (a constant form): one comparison with each, added one by one, so
-        # the count fuses with what reads it (a reduction is a kernel of its own, and
-        # compiles slower); the same integer as the sum below.
+    if b.ndim == 1 and 0 < b.shape[0] <= FEW_KNOWN and not isinstance(b, jax.core.Tracer):
+        # A few known knots (a constant form): one comparison with each, added one by
+        # one, so the count fuses with what reads it (a reduction is a kernel of its own,
+        # and compiles slower); the same integer as the sum below. Three operations a
+        # knot per step: up to FEW_KNOWN knots no more than the search costs.
         key, idx = jnp.asarray(key), index_dtype()
         hits = [key >= jnp.asarray(x, b.dtype) for x in np.asarray(b).tolist()]
         return sum((h.astype(idx) for h in hits[1:]), hits[0].astype(idx))
@@ -393,6 +394,10 @@ def count_le(time: Time, boundaries: Array) -> Array:
 FEW = 16
 """Up to this many boundaries ``count_le`` compares with each (O(n) per step, a few fused
 operations); above, it searches (O(log n), a loop)."""
+
+FEW_KNOWN = 4
+"""Up to this many known (host) boundaries ``count_le`` adds one comparison per knot, which
+per step costs no more than the search (tests/test_cost.py checks it)."""
 
 
 def before(time: Time, steps: Any) -> Array:

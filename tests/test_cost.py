@@ -114,3 +114,26 @@ def test_piecewise_is_a_binary_search(kind):
     else:
         want = 0.5 ** np.searchsorted(b, steps, side="right")
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-30)
+
+
+@pytest.mark.parametrize("kind", ["piecewise_constant", "piecewise_linear", "multistep"])
+def test_known_knots_never_cost_more_than_the_search(kind):
+    # a constant form reads a few host knots with one comparison (or select) each: at every
+    # count up to the search's threshold no more per-element work than the search, and the
+    # same values as the oracle
+    def make(n):
+        b, v = _knots(n)
+        if kind == "piecewise_constant":
+            return S.piecewise_constant(b, v), np.array(v)[np.searchsorted(b, steps, "right")]
+        if kind == "piecewise_linear":
+            return S.piecewise_linear(b, v[:-1]), np.interp(steps, b, v[:-1])
+        return S.multistep(1.0, b, 0.5), 0.5 ** np.searchsorted(b, steps, side="right")
+
+    steps = np.arange(0, 7 * (_time.FEW + 3), 3)
+    search = per_element(jax.make_jaxpr(make(_time.FEW + 1)[0])(steps).jaxpr, steps.size)
+    for n in range(1 if kind != "piecewise_linear" else 2, _time.FEW + 2):
+        s, want = make(n)
+        work = per_element(jax.make_jaxpr(s)(steps).jaxpr, steps.size)
+        assert work <= search, (n, work, search)
+        got = np.asarray(s(steps), np.float64)
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-30, err_msg=str(n))
