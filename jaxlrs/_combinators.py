@@ -269,7 +269,9 @@ def cycle(
     53 bits from the host (a traced ``period_mult``: binary powering from its stored value),
     so it is within 1e-6 of the largest value at every step up to ``2**31 - 1`` (about 8x
     the cost of the integer path; see the contract page for a multiplier within 1e-8 of
-    1). The traced graph does not grow with the number of cycles.
+    1, and for a step within about ``2**-46`` of a start that is not the step itself,
+    which may fall on either side of the restart). The traced graph does not grow with
+    the number of cycles.
 
     Args:
         schedule: the shape of one cycle; its steps ``[0, period]`` are used.

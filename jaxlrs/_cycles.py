@@ -163,7 +163,9 @@ def _cycle_float_rest(time: Time, period: Array, period_mult: Any) -> tuple[Arra
     binary powering from ``m`` itself keeps the starts that are integers exact. Comparing
     the step with the starts of the cycle and of the next one corrects the index by one
     either way. The position ``t - S_i`` is then accurate to about ``2**-46`` of ``t`` (a
-    float32 formula is thousands of steps off near 2**31). The value is the exact one;
+    float32 formula is thousands of steps off near 2**31). A step closer than that to a
+    start that is not the step itself (``period_mult`` a hair from an integer, whose starts
+    lie a hair from integers) may fall on either side of it. The value is the exact one;
     gradients flow through the plain float formula (finite for every input).
 
     Also returns the rest of the cycle ``period - local`` (on the same scale), formed

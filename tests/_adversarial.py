@@ -241,6 +241,36 @@ def geometric_starts(period: int, mult: float, tmax: float) -> np.ndarray:
     return np.array(starts, F64)
 
 
+AMBIGUOUS = 2.0**-44
+"""A float ``period_mult`` locates each cycle start to about ``2**-46`` relative (the
+contract page): a step whose true cycle start lies closer than this (relative, but not at
+the step itself) may fall on either side of the restart."""
+
+
+def near_start(t: np.ndarray, period: int, mult: float, limit: int | None = None) -> np.ndarray:
+    """Steps ``t`` (local to the cycles) within ``AMBIGUOUS`` of a cycle start of a float
+    ``mult`` that is not the step itself; the starts near each step taken to 100 digits
+    (``period * expm1(i log m) / (m - 1)``), not from the float64 running sum."""
+    t = np.asarray(t, F64)
+    out = np.zeros(t.shape, bool)
+    if float(mult).is_integer() or not t.size:
+        return out
+    import mpmath
+
+    s = geometric_starts(period, mult, float(t.max()))
+    near = np.searchsorted(s, t, side="right") - 1
+    with mpmath.workdps(100):
+        lam, d = mpmath.log(mpmath.mpf(mult)), mpmath.mpf(mult) - 1
+        for k, (x, i) in enumerate(zip(t.tolist(), near.tolist(), strict=True)):
+            for j in (i - 1, i, i + 1, i + 2):
+                if j < 1 or (limit is not None and j > limit):
+                    continue
+                gap = abs(mpmath.mpf(x) - period * mpmath.expm1(j * lam) / d)
+                if 0 < gap <= AMBIGUOUS * max(x, 1.0):
+                    out[k] = True
+    return out
+
+
 def cycles(t: np.ndarray, period: int, mult: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, u, length): cycle index, step inside it, its length."""
     if mult == 1:
@@ -284,6 +314,10 @@ class Spec:
     """Out-of-domain combinations for the rejection test, from a valid ``kw``:
     ``(param, value, names)``: ``kw[param] = value`` must be refused with a message naming
     one of ``names`` (a derived value ``peak / div_factor``, an exponential ramp's ends)."""
+    ambiguous: Callable[[dict[str, Any], np.ndarray], np.ndarray] | None = None
+    """Steps at which either side of a restart is right (a float ``period_mult`` whose true
+    cycle start is within ``AMBIGUOUS`` of the step, see :func:`near_start`): there the
+    value is checked against the schedule's range only."""
     static: frozenset[str] = frozenset()
     """Parameters the gradient test passes as they are, never traced: lists and dicts
     that place boundaries, counts that must be concrete, an integer seed."""
@@ -559,12 +593,20 @@ def _tanh_want(kw, t):
     return mix(kw["init"], kw["end"], g, rest)
 
 
+def tanh_tol(lower: float, upper: float, want: np.ndarray) -> np.ndarray:
+    """The tanh decays' documented bound: ``5e-7 * max(|lower|, |upper|)`` relative where
+    that passes 2e-6 (the tanh's condition number at ``x`` is about ``2|x|``, so far in a
+    tail the float32 rounding of ``lower`` and ``upper`` themselves moves the value)."""
+    return 5e-7 * max(abs(lower), abs(upper)) * np.abs(want)
+
+
 @spec(
     "tanh_decay",
     jaxlrs.tanh_decay,
     {"init": "value", "steps": "count", "end": "value", "lower": "value", "upper": "value"},
     edges=lambda kw: [kw["steps"]],
     want=_tanh_want,
+    extra_tol=lambda kw, t: tanh_tol(kw["lower"], kw["upper"], _tanh_want(kw, t)),
 )
 def _(d):
     lower = d(st.one_of(st.just(-7.0), floats(-20, 2)))
@@ -980,6 +1022,9 @@ def _cycle_edges(
         [kw["warmup"], *_cycle_edges(kw["period"], kw["period_mult"], kw["warmup"], kw["limit"])]
     ),
     float_phase=_float_mult_tol("period_mult"),
+    ambiguous=lambda kw, t: near_start(
+        t - kw["warmup"], kw["period"], kw["period_mult"], kw["limit"]
+    ),
     want=lambda kw, t: _sgdr_want(kw, t),
     extra_tol=lambda kw, t: _sgdr_growth_tol(kw, t),
 )
@@ -1118,6 +1163,7 @@ def _(d):
     },
     edges=lambda kw: _cycle_edges(kw["period"], kw["period_mult"], 0, kw["limit"]),
     float_phase=_float_mult_tol("period_mult"),
+    ambiguous=lambda kw, t: near_start(t, kw["period"], kw["period_mult"], kw["limit"]),
     want=lambda kw, t: _cycle_want(kw, t),
 )
 def _(d):
@@ -2133,6 +2179,7 @@ spec(
     edges=lambda kw: _cycle_edges(kw["first_decay_steps"], kw["t_mul"]),
     want=_krestarts_want,
     float_phase=_float_mult_tol("t_mul"),
+    ambiguous=lambda kw, t: near_start(t, kw["first_decay_steps"], kw["t_mul"]),
 )(
     lambda d: {
         "initial_learning_rate": d(VAL),

@@ -231,6 +231,12 @@ def _cycles_edges(kw):
     return to_steps(kw, [w, *cyc])
 
 
+def _near_restart(kw, t):
+    """Steps whose timm ``t`` is within ``A.AMBIGUOUS`` of a float ``cycle_mul``'s start."""
+    tt = timm_t(kw, t)
+    return A.near_start(_after(kw, tt), kw["t_initial"], kw["cycle_mul"], kw["cycle_limit"])
+
+
 def _float_mul(kw):
     return 0.0 if float(kw["cycle_mul"]).is_integer() else 1e-6
 
@@ -246,6 +252,7 @@ spec(
     edges=_cycles_edges,
     want=_cycles_want(_cosine_curve),
     float_phase=_float_mul,
+    ambiguous=_near_restart,
     bounds_only=True,
     band=noise_band,
     static=TIMM_STATIC,
@@ -257,6 +264,7 @@ spec(
     edges=_cycles_edges,
     want=_cycles_want(_poly_curve),
     float_phase=_float_mul,
+    ambiguous=_near_restart,
     bounds_only=True,
     band=noise_band,
     static=TIMM_STATIC,
@@ -288,7 +296,9 @@ spec(
     {**CYCLE_KINDS, **COMMON_KINDS, "lb": "value", "ub": "value"},
     edges=_cycles_edges,
     want=_cycles_want(_tanh_curve, tanh=True),
+    extra_tol=lambda kw, t: A.tanh_tol(kw["lb"], kw["ub"], _cycles_want(_tanh_curve, True)(kw, t)),
     float_phase=_float_mul,
+    ambiguous=_near_restart,
     bounds_only=True,
     band=noise_band,
     static=TIMM_STATIC,

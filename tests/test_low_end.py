@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from _oracles import assert_close, oracle
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jaxlrs
@@ -144,6 +144,30 @@ def test_rex_and_tanh_both_directions(v, steps):
     check(s, lambda t: rex64(t, init, steps, end), steps_near(steps), scale)
     s = jaxlrs.tanh_decay(init, steps, end)
     check(s, lambda t: tanh64(t, init, steps, end, -7.0, 3.0), steps_near(steps), scale)
+
+
+@SETTINGS
+@given(
+    lower=st.floats(-20.0, 4.0).filter(lambda x: x == 0 or abs(x) > 1e-20),
+    width=st.floats(0.01, 25.0),
+    steps=st.sampled_from([1, 3, 40, 1000, 10**6, 2**31 - 1]),
+    rising=st.booleans(),
+)
+@example(lower=-14.940026820383242, width=4.940026820383242, steps=40, rising=True)
+def test_tanh_far_in_a_tail_within_its_documented_bound(lower, width, steps, rising):
+    # the tanh's condition number is about 2|x|: beyond |x| = 4 the docstring's bound is
+    # 5e-7 * max(|lower|, |upper|) relative, on the eager (traced) and the jitted path
+    # (found: tanh_decay(0.0, 40, 1.0, -14.940026820383242, -10.0)(1), 2.5e-6 off)
+    upper = lower + width
+    init, end = (0.0, 1.0) if rising else (1.0, 1e-3)
+    s = jaxlrs.tanh_decay(init, steps, end, lower, upper)
+    t = np.unique(np.array([0, 1, 2, steps // 3, steps // 2, steps - 1, steps]))
+    done, left = _p(t.astype(np.float64), steps)
+    x = lower * left + upper * done
+    want = init / (1 + np.exp(2 * x)) + end / (1 + np.exp(-2 * x))
+    tol = max(2e-6, 5e-7 * max(abs(lower), abs(upper))) * want
+    for got in (s(t), jax.jit(lambda t: s(t))(t)):
+        assert np.all(np.abs(np.asarray(got, np.float64) - want) <= tol + 2.0**-126)
 
 
 def test_k_decay_near_the_start():

@@ -188,7 +188,10 @@ def TanhLRScheduler(
     ``cycle_limit`` on. For ``t < warmup_t``, a line from ``warmup_lr_init`` to ``base_lr``
     with ``warmup_prefix``, else to the curve's value at ``t = warmup_t`` (timm's warmup
     step is ``(_get_lr(warmup_t) - warmup_lr_init) / warmup_t``), so the warmup joins the
-    curve without a jump. See the module docstring for ``t`` and the noise.
+    curve without a jump. See the module docstring for ``t`` and the noise. Far in a
+    tail (``|lb|`` or ``|ub|`` above 4) the float32 rounding of ``lb`` and ``ub`` moves the
+    value by up to ``5e-7 * max(|lb|, |ub|)`` relative of timm's float64 (see
+    ``jaxlrs.tanh_decay``).
 
     Args:
         base_lr: the optimizer's learning rate, non-negative.
