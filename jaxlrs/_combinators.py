@@ -34,7 +34,7 @@ def _join(time: Time, schedules: tuple[Schedule, ...], boundaries: Any) -> Array
             length = b[i] - b[i - 1] if i < len(b) else None
             local = _time.minus(time, edges[i], length)
         v = s._apply(local)
-        out = v if out is None else jnp.where(piece >= i, v, out)
+        out = v if out is None else _time.select(piece >= i, v, out)
     assert out is not None
     return out
 
@@ -76,7 +76,7 @@ def _warmup(time: Time, schedule: Schedule, steps: Any, init: Any, shape: str) -
     done, left = _time.ramp(time, steps)
     ramp = blend(shape, init, target, done, left, steps)
     after = schedule._apply(_time.minus(time, steps))
-    return jnp.where(_time.before(time, steps), ramp, after)
+    return _time.select(_time.before(time, steps), ramp, after)
 
 
 def _check_shape(

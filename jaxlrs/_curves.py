@@ -38,7 +38,9 @@ the factor ``1 - sqrt(p)`` (Hägele et al. 2024), a ``cosine`` decay is
 
 def half_cos(x: Array) -> Array:
     """``sin(pi x / 2)**2 = (1 - cos(pi x)) / 2``, accurate near 0."""
-    return jnp.square(jnp.sin(0.5 * jnp.pi * x))
+    x = jnp.asarray(x)
+    half_pi = np.asarray(0.5 * np.pi, x.dtype)  # float32(pi / 2), as 0.5 * jnp.pi rounds
+    return jax.lax.square(jax.lax.sin(jax.lax.mul(half_pi, x)))
 
 
 def half_cos_pair(done: Array, left: Array) -> tuple[Array, Array]:
@@ -69,8 +71,8 @@ def cos_blend(a: Any, b: Any, done: Array, left: Array) -> Array:
     if _time.python_real(a) and _time.python_real(b) and min(a, b) >= 0:
         low, width = (b, a - b) if a >= b else (a, b - a)
         w = half_cos(left if a >= b else done)
-        out = w * jnp.asarray(float(width), done.dtype)
-        return out if low == 0 else out + jnp.asarray(float(low), done.dtype)
+        out = jax.lax.mul(w, np.asarray(float(width), w.dtype))  # lax: see _time.ramp
+        return out if low == 0 else jax.lax.add(out, np.asarray(float(low), w.dtype))
     h_done, h_left = half_cos_pair(done, left)
     return jnp.asarray(a, done.dtype) * h_left + jnp.asarray(b, done.dtype) * h_done
 
@@ -79,10 +81,22 @@ def mix(a: Any, wa: Array, b: Any, wb: Array) -> Array:
     """``a * wa + b * wb`` for weights in ``[0, 1]``; a Python-number ``a`` or ``b`` of
     0 drops its term (XLA keeps ``0 * w``, which is NaN for an infinite ``w``; here ``w``
     is finite, so the term is exactly 0)."""
-    terms = [value(x) * w for x, w in ((a, wa), (b, wb)) if not (_time.python_real(x) and x == 0)]
+    terms = [_times(x, w) for x, w in ((a, wa), (b, wb)) if not (_time.python_real(x) and x == 0)]
     if not terms:
         return jnp.zeros_like(wa)
-    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    if len(terms) == 1:
+        return terms[0]
+    same = terms[0].shape == terms[1].shape and terms[0].dtype == terms[1].dtype
+    return jax.lax.add(*terms) if same else terms[0] + terms[1]
+
+
+def _times(x: Any, w: Array) -> Array:
+    """``value(x) * w``; for a Python number ``x`` one ``lax`` multiplication by a host
+    constant (the same product; see ``_time.host_count``)."""
+    w = jnp.asarray(w)
+    if _time.python_real(x) and w.dtype == _time.float_dtype():
+        return jax.lax.mul(np.asarray(x, w.dtype), w)
+    return value(x) * w
 
 
 def falling_power(a: Any, b: Any, left: Array, p: Any) -> Array | None:

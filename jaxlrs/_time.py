@@ -85,6 +85,28 @@ def known(x: Any) -> int | float | None:
     return x.item() if x.ndim == 0 and x.dtype != bool else None
 
 
+def host_count(x: Any, dtype: Any = None) -> np.ndarray | None:
+    """A count known while tracing (see :func:`known`) as a host integer of ``dtype`` (the
+    index dtype) where it is a non-negative integer that the type holds, else None. Host
+    constants and ``jax.lax`` operations, not ``jnp`` ones, are what the constant form's
+    fast paths trace: the same operations in the same types (so the same values), without
+    jnp's wrapper programs and eager conversions, which cost most of a trace."""
+    n = known(x)
+    dtype = index_dtype() if dtype is None else np.dtype(dtype)
+    if not (isinstance(n, int) and not isinstance(n, bool) and dtype.kind in "iu"):
+        return None
+    return np.asarray(n, dtype) if 0 <= n <= _max_of(dtype) else None
+
+
+def select(which: Array, a: Array, b: Array) -> Array:
+    """``jnp.where(which, a, b)``: ``lax.select`` where the shapes and dtypes already
+    agree (what jnp's wrapper would do, at a fraction of the tracing cost)."""
+    which, a, b = jnp.asarray(which), jnp.asarray(a), jnp.asarray(b)
+    if which.dtype == bool and a.dtype == b.dtype and which.shape == a.shape == b.shape:
+        return jax.lax.select(which, a, b)
+    return jnp.where(which, a, b)
+
+
 def value(x: Any) -> Array:
     """A value hyperparameter as a strongly typed float array."""
     return jnp.asarray(x, float_dtype())
@@ -226,8 +248,10 @@ def start(step: Any) -> Time:
     t = jnp.asarray(step)
     want = index_dtype() if is_int(t) or t.dtype == bool else float_dtype()
     if t.dtype != want:
-        t = t.astype(want)
-    return Time(jnp.maximum(t, jnp.zeros((), t.dtype)))
+        t = jax.lax.convert_element_type(t, want)
+    # lax on a host 0, not jnp: the same max, without jnp's wrapper program and an eager
+    # zero (tracing cost, see ramp)
+    return Time(jax.lax.max(t, np.zeros((), want)))
 
 
 def to_float(time: Time) -> Array:
@@ -300,9 +324,22 @@ def ramp(time: Time, length: Any, inside: bool = False) -> tuple[Array, Array]:
     (a position inside a cycle), so no clamp is formed.
     """
     n_known = known(length)
+    f = float_dtype()
+    if (
+        time.d is None
+        and isinstance(n_known, int)
+        and 0 < n_known <= index_max()
+        and time.n.dtype == index_dtype()
+    ):
+        # A known length (a constant form): the formula below in lax operations on host
+        # constants, the same operations in the same types (so the same values), without
+        # jnp's wrapper programs and eager conversions, which cost most of a trace.
+        host, lf = np.asarray(n_known, time.n.dtype), np.asarray(float(n_known), f)
+        c = time.n if inside else jax.lax.min(time.n, host)
+        done = jax.lax.div(jax.lax.convert_element_type(c, f), lf)
+        return done, jax.lax.div(jax.lax.convert_element_type(jax.lax.sub(host, c), f), lf)
     positive = n_known is not None and n_known > 0  # known: no select for length 0
     length = exact_count(length)
-    f = float_dtype()
     if not (time.exact and is_int(length)):
         return _float_ramp(time, length.astype(f))
     if time.d is None:
@@ -381,6 +418,12 @@ def count_le(time: Time, boundaries: Array) -> Array:
         # and compiles slower); the same integer as the sum below. Three operations a
         # knot per step: up to FEW_KNOWN knots no more than the search costs.
         key, idx = jnp.asarray(key), index_dtype()
+        if key.dtype == b.dtype:  # lax on host knots: see host_count
+            hits = [jax.lax.ge(key, x) for x in np.asarray(b)]
+            out = jax.lax.convert_element_type(hits[0], idx)
+            for h in hits[1:]:
+                out = jax.lax.add(out, jax.lax.convert_element_type(h, idx))
+            return out
         hits = [key >= jnp.asarray(x, b.dtype) for x in np.asarray(b).tolist()]
         return sum((h.astype(idx) for h in hits[1:]), hits[0].astype(idx))
     if b.shape[-1] <= FEW:  # a few knots: compare with each, a smaller graph than a search
@@ -403,6 +446,10 @@ per step costs no more than the search (tests/test_cost.py checks it)."""
 def before(time: Time, steps: Any) -> Array:
     """``t < steps`` for a step count ``steps``, exactly for an exact step (also for a count
     above the index maximum, which float32 would round onto the step)."""
+    if time.exact and time.d is None:
+        known_steps = host_count(steps, time.n.dtype)
+        if known_steps is not None:  # see host_count
+            return jax.lax.lt(time.n, known_steps)
     steps = exact_count(steps)
     if time.exact and is_int(steps):
         key, steps = _alike(whole(time), steps)
@@ -419,6 +466,11 @@ def minus(time: Time, offset: Any, length: Any = None) -> Time:
     the index maximum (unsigned, see :func:`exact_count`) keep the local time exact."""
     if length is None and known(offset) == 0:
         return time  # already clamped at 0 (a zero warmup, say)
+    if time.exact and time.d is None:
+        at, span = host_count(offset, time.n.dtype), host_count(length, time.n.dtype)
+        if at is not None and (length is None or span is not None):  # see host_count
+            t = jax.lax.max(jax.lax.sub(time.n, at), np.zeros((), at.dtype))
+            return Time(t if span is None else jax.lax.min(t, span))
     offset = exact_count(offset)
     lng = None if length is None else exact_count(length)
     if not (time.exact and is_int(offset) and (lng is None or is_int(lng))):
