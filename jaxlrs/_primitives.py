@@ -649,16 +649,25 @@ def _known_pieces(time: Time, boundaries: Any, values: Any) -> Array | None:
     idx, f = _time.index_dtype(), _time.float_dtype()
     b, v, t = np.asarray(knots, np.int64), np.asarray(values, f), time.n
 
-    hits = [t >= k for k in b[1:-1].tolist()]  # t past each inner knot (monotone)
+    # t past each inner knot (monotone), compared with host constants
+    hits = [jax.lax.ge(t, k) for k in b[1:-1].astype(t.dtype)]
 
-    def table(xs: np.ndarray, dtype: Any) -> Array:
-        """``xs[j]`` for the piece ``j``: the entry after the last inner knot passed."""
-        out = jnp.asarray(xs[0], dtype)
+    def table(xs: np.ndarray, dtype: Any) -> Any:
+        """``xs[j]`` for the piece ``j``: the entry after the last inner knot passed (host
+        constants and lax selects for a scalar step; see ``_time.host_count``)."""
+        out: Any = np.asarray(xs[0], dtype)
         for hit, x in zip(hits, xs[1:].tolist(), strict=True):
-            out = jnp.where(hit, jnp.asarray(x, dtype), out)
+            out = _time.select(hit, np.asarray(x, dtype), out)
         return out
 
     lo, length = table(b[:-1], idx), table(np.diff(b), idx)
+    if jnp.ndim(t) == 0:  # the same operations in lax, on scalars
+        lax = jax.lax
+        u = lax.min(lax.max(lax.sub(t, lo), np.zeros((), idx)), length)
+        lf = lax.convert_element_type(length, f)
+        done = lax.div(lax.convert_element_type(u, f), lf)
+        left = lax.div(lax.convert_element_type(lax.sub(length, u), f), lf)
+        return lax.add(lax.mul(table(v[:-1], f), left), lax.mul(table(v[1:], f), done))
     u = jnp.clip(t - lo, 0, length)
     done, left = u.astype(f) / length.astype(f), (length - u).astype(f) / length.astype(f)
     return table(v[:-1], f) * left + table(v[1:], f) * done

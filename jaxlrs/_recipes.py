@@ -11,6 +11,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _check as check
 from . import _fraction, _time
@@ -53,13 +54,19 @@ def _sgdr(
         done, left = jnp.where(ok, done, r_done), jnp.where(ok, left, r_left)
     if limit is not None:
         known = isinstance(limit, int) and limit <= _time.index_max()
-        last = limit - 1 if known else (count(limit) - 1).astype(i.dtype)
-        over = i > last
-        i = jnp.minimum(i, last)
-    lo, hi = value(end), value(peak)
+        if known:  # lax on a host constant (see _time.host_count)
+            host = np.asarray(limit - 1, i.dtype)
+            over, i = jax.lax.gt(i, host), jax.lax.min(i, host)
+        else:
+            last = (count(limit) - 1).astype(i.dtype)
+            over, i = i > last, jnp.minimum(i, last)
     if isinstance(decay, (int, float)) and decay == 1:
         v = cos_blend(peak, end, done, left)
+        if limit is not None:
+            at_end = np.asarray(end, v.dtype) if _time.python_real(end) else value(end)
+            v = _time.select(over, at_end, v)
     else:
+        lo, hi = value(end), value(peak)
         one_c, c = half_cos_pair(done, left)
         # end * (1 - D c) + peak * D c with D = decay**i and 1 - D c = (1 - c) + c (1 - D):
         # no cancellation at either end, whichever of peak and end is larger.
@@ -73,8 +80,8 @@ def _sgdr(
         dc = times_power(c * jnp.where(grow, hi - lo, 1.0), decay, (i, None))
         gap = c * jnp.expm1(jnp.minimum(a, _LN2))  # (D - 1) c, finite in every branch
         v = jnp.where(grow, lo + dc, lo * (one_c - gap) + hi * jnp.where(grow, 0.0, dc))
-    if limit is not None:
-        v = jnp.where(over, lo, v)
+        if limit is not None:
+            v = jnp.where(over, lo, v)
     if _is_zero(warmup):
         return v
     w = count(warmup)
@@ -83,7 +90,7 @@ def _sgdr(
         warming = _time.whole(time) < w
     else:
         warming = _time.to_float(time) < w.astype(f)
-    return jnp.where(warming, hi * ramp, v)
+    return jnp.where(warming, value(peak) * ramp, v)
 
 
 @register(_sgdr)

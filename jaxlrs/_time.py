@@ -98,12 +98,13 @@ def host_count(x: Any, dtype: Any = None) -> np.ndarray | None:
     return np.asarray(n, dtype) if 0 <= n <= _max_of(dtype) else None
 
 
-def select(which: Array, a: Array, b: Array) -> Array:
+def select(which: Any, a: Any, b: Any) -> Array:
     """``jnp.where(which, a, b)``: ``lax.select`` where the shapes and dtypes already
     agree (what jnp's wrapper would do, at a fraction of the tracing cost)."""
-    which, a, b = jnp.asarray(which), jnp.asarray(a), jnp.asarray(b)
-    if which.dtype == bool and a.dtype == b.dtype and which.shape == a.shape == b.shape:
-        return jax.lax.select(which, a, b)
+    dtypes = [getattr(x, "dtype", None) for x in (which, a, b)]
+    if dtypes[0] == np.dtype(bool) and dtypes[1] is not None and dtypes[1] == dtypes[2]:
+        if np.shape(which) == np.shape(a) == np.shape(b):
+            return jax.lax.select(which, a, b)
     return jnp.where(which, a, b)
 
 
