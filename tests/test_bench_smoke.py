@@ -28,7 +28,7 @@ ROWS = [
             ("eager call us", "cached jax.jit(lambda t: t + 1)(int)"),
         )
     ],
-    ("sgdr", "first eager call ms", "compile of its general program"),
+    ("sgdr", "first eager call ms", "compile of the program it runs"),
     ("sgdr", "first eager call ms", "its constant form's compile (scalar row)"),
     ("show", "subprocess wall s", "python -c: import jax + one compile"),
     ("Adam MLP loop", "us/step", "the same loop, constant rate"),
