@@ -370,15 +370,27 @@ class Schedule:
             # and faster to compile than the general program on packed vectors; what the
             # numbers alone decide is worked out while tracing. Knot lists as one array
             # each, as packed: one constant, not one per knot.
+            # One step at a time, mapped over the steps: what the numbers alone decide
+            # stays a scalar (worked out for an array of steps it would be an array of
+            # their shape, embedded whole in the caller's program: gigabytes for 10**7
+            # steps of a float period_mult).
+            collapsed, f, shape = _collapse(self), _time.float_dtype(), jnp.shape(step)
+
+            def one(x: Any) -> Array:
+                with jax.ensure_compile_time_eval():
+                    return jnp.asarray(collapsed._apply(_time.start(x)), f)
+
             before, TINY[0] = TINY[0], False
             try:
-                with jax.ensure_compile_time_eval():
-                    out = _collapse(self)._evaluate(step)
+                # (jit inside vmap: the scalar program is traced first, and mapped after,
+                # outside the compile-time evaluation, so its scalars broadcast there)
+                flat = jnp.ravel(step)
+                out = one(step) if not shape else jax.vmap(jax.jit(one))(flat).reshape(shape)
                 tiny = TINY[0]
             finally:
                 TINY[0] = before
             if not tiny:
-                return out
+                return _staged(out, shape)
             fn, args = evaluator(self)  # see TINY: the eager call's program, opaque
             return fn(*jax.lax.optimization_barrier(args), step)
         # Otherwise always through the one jitted function (also under vmap/grad, and
@@ -757,6 +769,16 @@ def _host_args(packed: _Packed, cpu: Any) -> tuple[Any, ...]:
         return packed.args
     with jax.default_device(cpu):
         return _place(packed.raw, cpu)
+
+
+def _staged(out: Array, shape: tuple[int, ...]) -> Array:
+    """A constant form's value ``out`` at steps of ``shape``, as part of the caller's
+    program: a value that does not depend on the step (worked out while tracing) becomes
+    one scalar constant of the program and is broadcast there, never a concrete array of
+    the steps' shape (a 40 MB constant for 10**7 steps)."""
+    if not isinstance(out, jax.core.Tracer) and out.size == 1:
+        out = jnp.asarray(np.asarray(out).reshape(out.shape))  # a literal of the program
+    return out if jnp.shape(out) == shape else jnp.broadcast_to(out, shape)
 
 
 def _at_top_level() -> bool:
