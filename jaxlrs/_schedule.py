@@ -79,11 +79,12 @@ it: with traced hyperparameters (an eager call) the same value is never checked,
 schedule evaluated on its Python numbers (its constant form in a user's ``jit``) must
 accept it too (``_check._representable``, which sets :data:`TINY`)."""
 
-TINY = [False]
-"""Set when a recipe's body kept such a value (see :data:`BUILDING`): a schedule compiled
-into a caller's program then takes its general program on opaque arguments, because
-XLA's folding of constants (``c / length`` for ``c`` below ``2**-92``) could create a
-number below float32's normal range and flush it to 0."""
+TINY = _time.TINY
+"""Set when a recipe's body kept such a value (see :data:`BUILDING`), or an evaluation on
+Python numbers derived one (``_time.TINY``): a schedule compiled into a caller's program
+then takes its general program on opaque arguments, because XLA's folding of constants
+(``c / length`` for ``c`` below ``2**-92``) could create a number below float32's normal
+range and flush it to 0."""
 
 
 def expands(build: Callable[..., Schedule]) -> Callable[..., Array]:

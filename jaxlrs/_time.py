@@ -115,11 +115,23 @@ def value(x: Any) -> Array:
     """A value hyperparameter as a strongly typed float array (a Python number through
     NumPy: the same rounding, at half the cost of jnp's own conversion while tracing)."""
     if python_real(x) and -_F32_MAX <= x <= _F32_MAX:  # (NumPy would warn on overflow)
+        if x != 0 and abs(x) < _SMALLEST:
+            TINY[0] = True  # a value derived while evaluating (see TINY)
         return jnp.asarray(np.asarray(x, float_dtype()))
     return jnp.asarray(x, float_dtype())
 
 
 _F32_MAX = float(np.finfo(np.float32).max)
+_SMALLEST = 2.0**-92  # _check.SMALLEST: below it, 1e-10 of a value is below float32's normals
+
+TINY = [False]
+"""Set when a schedule evaluated on its Python numbers meets a nonzero value below
+``2**-92``: one its recipe's body kept (``_schedule.BUILDING``), or one its evaluation
+derived (``value`` of a Python number: PyTorch's ``OneCycleLR`` minimum
+``max_lr / div_factor / final_div_factor``). A schedule compiled into a caller's program
+then takes its general program on opaque arguments, because XLA's folding of constants
+(``c / length`` for such a ``c``) could create a number below float32's normal range and
+flush it to 0 (``c * (u / length)`` folded to ``u * 0``)."""
 
 
 def count(x: Any) -> Array:

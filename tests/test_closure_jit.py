@@ -68,3 +68,23 @@ def test_closure_jit_agrees_with_the_eager_call(case):
     jitted = np.asarray(jax.jit(lambda u: s(u))(jnp.asarray(t)), F64)
     scale = float(np.nanmax(np.abs(eager))) or 1.0
     np.testing.assert_allclose(jitted, eager, rtol=2e-6, atol=1e-10 * scale)
+
+
+@pytest.mark.parametrize("anneal", ["linear", "cos"])
+@pytest.mark.parametrize("pct_start", [0.0, 0.3])
+def test_a_value_derived_below_2_92_keeps_its_term_when_closed_over(anneal, pct_start):
+    """PyTorch's OneCycleLR minimum ``max_lr / div_factor / final_div_factor`` is derived
+    while evaluating (4e-33 here, below the 2**-92 that checked values keep): closed over,
+    XLA folded ``min_lr * (u / length)`` into ``u * (min_lr / length)`` and flushed that
+    constant to 0, dropping the term (0.31 relative off at the last steps; found by the
+    long adversarial sweep). Such a value sends the constant form to the general program
+    (``_time.TINY``), so the closed-over call agrees with the eager one."""
+    from jaxlrs.compat import torch as pt
+
+    s = pt.OneCycleLR(1e-27, total_steps=340283, pct_start=pct_start, anneal_strategy=anneal)
+    steps = np.array([0, 1, 2, 100_000, 170_141, 340_279, 340_280, 340_282, 10**6], np.int32)
+    closed = np.asarray(jax.jit(lambda t: s(t))(steps), np.float64)
+    scalars = np.array([float(jax.jit(lambda t: s(t))(int(t))) for t in steps])
+    eager = np.asarray(s(steps), np.float64)
+    np.testing.assert_allclose(closed, eager, rtol=2e-6, atol=0)
+    np.testing.assert_allclose(scalars, eager, rtol=2e-6, atol=0)
