@@ -33,7 +33,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import _schedule
+from . import _schedule, _time
 from ._schedule import Schedule
 
 _F32 = np.finfo(np.float32)
@@ -43,7 +43,7 @@ LARGEST = HUGE / 2  # 1.7014117e+38: the difference of two such values is finite
 # 2.0194839e-28: 1e-10 of such a value is above float32's smallest normal number (2**-126),
 # below which XLA flushes results to 0, so the precision contract's absolute bound (1e-10 of
 # the largest value) holds where a result underflows.
-SMALLEST = 2.0**-92
+SMALLEST = _time.SMALLEST  # 2**-92
 REPRESENTABLE = (
     "representable in float32 with headroom (0, or a magnitude in "
     "[2.0194839e-28, 1.7014117e+38]: at most half the largest float32, so that differences "

@@ -385,8 +385,10 @@ class Schedule:
             try:
                 # (jit inside vmap: the scalar program is traced first, and mapped after,
                 # outside the compile-time evaluation, so its scalars broadcast there)
-                flat = jnp.ravel(step)
-                out = one(step) if not shape else jax.vmap(jax.jit(one))(flat).reshape(shape)
+                if shape:
+                    out = jax.vmap(jax.jit(one))(jnp.ravel(step)).reshape(shape)
+                else:
+                    out = one(step)
                 tiny = TINY[0]
             finally:
                 TINY[0] = before

@@ -115,14 +115,16 @@ def value(x: Any) -> Array:
     """A value hyperparameter as a strongly typed float array (a Python number through
     NumPy: the same rounding, at half the cost of jnp's own conversion while tracing)."""
     if python_real(x) and -_F32_MAX <= x <= _F32_MAX:  # (NumPy would warn on overflow)
-        if x != 0 and abs(x) < _SMALLEST:
+        if x != 0 and abs(x) < SMALLEST:
             TINY[0] = True  # a value derived while evaluating (see TINY)
         return jnp.asarray(np.asarray(x, float_dtype()))
     return jnp.asarray(x, float_dtype())
 
 
 _F32_MAX = float(np.finfo(np.float32).max)
-_SMALLEST = 2.0**-92  # _check.SMALLEST: below it, 1e-10 of a value is below float32's normals
+SMALLEST = 2.0**-92
+"""The smallest magnitude a checked value may have (``_check.SMALLEST``): below it, 1e-10
+of a value is below float32's smallest normal number."""
 
 TINY = [False]
 """Set when a schedule evaluated on its Python numbers meets a nonzero value below
@@ -347,16 +349,11 @@ def ramp(time: Time, length: Any, inside: bool = False) -> tuple[Array, Array]:
     """
     n_known = known(length)
     f = float_dtype()
-    if (
-        time.d is None
-        and isinstance(n_known, int)
-        and 0 < n_known <= index_max()
-        and time.n.dtype == index_dtype()
-    ):
+    host = host_count(length) if time.d is None and time.n.dtype == index_dtype() else None
+    if host is not None and host > 0:
         # A known length (a constant form): the formula below in lax operations on host
-        # constants, the same operations in the same types (so the same values), without
-        # jnp's wrapper programs and eager conversions, which cost most of a trace.
-        host, lf = np.asarray(n_known, time.n.dtype), np.asarray(float(n_known), f)
+        # constants (see host_count).
+        lf = np.asarray(float(host), f)
         c = time.n if inside else jax.lax.min(time.n, host)
         done = jax.lax.div(jax.lax.convert_element_type(c, f), lf)
         return done, jax.lax.div(jax.lax.convert_element_type(jax.lax.sub(host, c), f), lf)
