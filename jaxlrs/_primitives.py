@@ -41,7 +41,7 @@ def _constant(time: Time, value: Any) -> Array:
     return _time.value(value)
 
 
-@register(_constant)
+@register(_constant, steady="value")
 def constant(value: float) -> Schedule:
     """A constant learning rate.
 

@@ -114,14 +114,14 @@ def select(which: Any, a: Any, b: Any) -> Array:
 def value(x: Any) -> Array:
     """A value hyperparameter as a strongly typed float array (a Python number through
     NumPy: the same rounding, at half the cost of jnp's own conversion while tracing)."""
-    if python_real(x) and -_F32_MAX <= x <= _F32_MAX:  # (NumPy would warn on overflow)
+    if python_real(x) and -F32_MAX <= x <= F32_MAX:  # (NumPy would warn on overflow)
         if x != 0 and abs(x) < SMALLEST:
             TINY[0] = True  # a value derived while evaluating (see TINY)
         return jnp.asarray(np.asarray(x, float_dtype()))
     return jnp.asarray(x, float_dtype())
 
 
-_F32_MAX = float(np.finfo(np.float32).max)
+F32_MAX = float(np.finfo(np.float32).max)
 SMALLEST = 2.0**-92
 """The smallest magnitude a checked value may have (``_check.SMALLEST``): below it, 1e-10
 of a value is below float32's smallest normal number."""

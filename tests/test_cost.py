@@ -5,6 +5,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jaxlrs as S
 from jaxlrs import _time
@@ -163,3 +165,29 @@ def test_a_closed_over_schedule_never_embeds_a_step_shaped_constant(s):
     got = np.asarray(jax.jit(lambda t: s(t))(jnp.arange(n)), np.float64)
     want = np.asarray(s(np.arange(n)), np.float64)  # the eager (general) program
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-10 * np.max(np.abs(want)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    value=st.one_of(  # what constant accepts: 0, or a magnitude in [2**-92, 1.7e38]
+        st.floats(2.0**-92, 1.7e38).flatmap(lambda v: st.sampled_from([v, -v])),
+        st.sampled_from([0.0, -0.0, 2.0**-92, 1.7e38, -1.7e38, 1 / 3]),
+        st.integers(-(2**40), 2**40),
+    ),
+    shape=st.sampled_from([(), (3,), (2, 5)]),
+    float_step=st.booleans(),
+)
+def test_a_closed_over_constant_traces_no_operation(value, shape, float_step):
+    # Kind.steady: compiled into a caller's program on a Python number, constant(v) is
+    # one literal (a scalar) broadcast to the steps' shape: no clamp of the step, no
+    # concrete array made while tracing; the value is the general program's bit for bit
+    s = S.constant(value)
+    steps = jnp.zeros(shape, jnp.float32 if float_step else jnp.int32) + 7
+    closed = jax.make_jaxpr(lambda t: s(t))(steps)
+    assert [e.primitive.name for e in closed.jaxpr.eqns] == (["broadcast_in_dim"] if shape else [])
+    assert all(np.size(c) == 1 for c in closed.consts)
+    got = jax.jit(lambda t: s(t))(steps)
+    want = s(np.asarray(steps))  # the eager (general) program
+    assert got.dtype == want.dtype == _time.float_dtype() and got.shape == shape
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    assert np.asarray(want).flat[0] == np.float32(value)  # the oracle: float32 rounding
