@@ -678,8 +678,8 @@ def _on_device(xs: list[Any], cpu: Any = None) -> tuple[Any, ...]:
     With ``cpu``: for the host copy (``_host_args``), also a JAX array left uncommitted
     on another device is copied to it, with its weak type (a committed one stays where
     its owner put it, and the call runs there)."""
-    with jax.ensure_compile_time_eval():
-        out = tuple(jnp.asarray(x) if isinstance(x, np.ndarray) else x for x in xs)
+    with jax.ensure_compile_time_eval():  # device_put: jnp.asarray compiles a program here
+        out = tuple(jax.device_put(x) if isinstance(x, np.ndarray) else x for x in xs)
         if cpu is None:
             return out
         return tuple(_copy_to_host(x, cpu) for x in out)
@@ -730,7 +730,9 @@ def _place(raw: tuple[Any, ...], cpu: Any = None) -> tuple[Any, ...]:
     ``_on_device``)."""
     ints, floats, fix, words, others = raw
     with jax.ensure_compile_time_eval():
-        fix_vector, word_table = jnp.asarray(fix), jnp.asarray(words)
+        # device_put (a transfer): under compile-time evaluation jnp.asarray would compile
+        # a program per shape (a first ``show`` in a fresh process paid about 30 ms)
+        fix_vector, word_table = jax.device_put(fix), jax.device_put(words)
     return (
         _weak_vector(ints, _time.index_dtype(), 0),
         _weak_vector(floats, _time.float_dtype(), 0.0),
