@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -44,7 +45,7 @@ class Config:
 
 
 FULL = Config(
-    10**7, 100, 1_000, (1, 10, 100, 1_000), 1_000, 7, 0.05, 300, 15, 25, (10**8, 10**9), True
+    10**7, 100, 1_000, (1, 10, 100, 1_000), 1_000, 7, 0.05, 300, 30, 25, (10**8, 10**9), True
 )
 QUICK = Config(10**4, 10, 20, (1, 10), 10, 1, 0.002, 5, 1, 1, (10**4,), False)
 
@@ -66,6 +67,29 @@ HEAD = Row("case", "measure", "jaxlrs", "against", "its value", "jaxlrs/against"
 
 def verdict(ok: bool) -> str:
     return "yes" if ok else "NO"
+
+
+def interval(
+    rounds: list[dict[str, float]],
+    stat: Callable[[list[dict[str, float]]], float],
+    resamples: int = 2000,
+) -> tuple[float, float]:
+    """A 90% bootstrap interval of ``stat(rounds)``: the rounds resampled with replacement
+    (a fixed seed, so a run's table is reproducible from its timings)."""
+    rng = random.Random(0)
+    n = len(rounds)
+    values = sorted(stat([rounds[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples))
+    return values[resamples // 20], values[resamples - 1 - resamples // 20]
+
+
+def resolved(value: float, low: float, limit: float) -> str:
+    """The verdict on ``value <= limit`` measured with the 90% interval ``[low, ...]``:
+    ``yes`` when it holds, ``tie`` when it does not but the interval reaches the limit (the
+    run cannot tell the two sides apart: equal within its resolution), ``NO`` when the
+    interval lies wholly above it."""
+    if value <= limit:
+        return "yes"
+    return f"tie ({low:.3f})" if low <= limit else "NO"
 
 
 def progress(message: str) -> None:
