@@ -218,8 +218,27 @@ def size(fn: Fn) -> int:
     return len(INSTRUCTION.findall(lowered(fn).compile().as_text()))
 
 
+def returns_a_number(fn: Fn) -> bool:
+    """Whether ``fn`` traced on a step returns a Python number (``optax.constant_schedule``
+    does; a jaxlrs schedule returns a strongly typed ``jax.Array``, SPEC section 3)."""
+    got: list[Any] = []
+    jax.make_jaxpr(lambda t: got.append(fn(t)) or 0)(jnp.zeros((), jnp.int32))
+    return isinstance(got[0], (int, float))
+
+
+def as_array(fn: Fn) -> Fn:
+    """``fn`` with its output as jaxlrs returns it: a strongly typed float array."""
+    return lambda t: jnp.asarray(fn(t), jnp.float32)
+
+
+AS_ARRAY = "Optax, its Python float as a float32 array"
+
+
 def scalar(cfg: Config, rows: list[Row]) -> None:
     pairs = scalar_pairs(1.0)
+    # Optax's schedules that return a Python number (its constant) are also compiled with
+    # that number as the array jaxlrs must return: the same work, the row with the target
+    numbers = {k for k, (_, o) in pairs.items() if returns_a_number(o)}
     steps = jnp.asarray(np.arange(0, 20_000, 7), jnp.int32)
     diffs = {
         k: float(np.max(np.abs(np.asarray(s(steps)) - np.asarray(jax.vmap(o)(steps)))))
@@ -233,6 +252,8 @@ def scalar(cfg: Config, rows: list[Row]) -> None:
         for k, (s, o) in fresh.items():
             # each pair in turn, jaxlrs first in even rounds and Optax first in odd ones
             pair = [(f"jaxlrs {k}", s), (f"optax {k}", o)]
+            if k in numbers:
+                pair.append((f"optax {k} as an array", as_array(o)))
             for key, fn in pair[:: -1 if r % 2 else 1]:
                 runs[key] = lambda fn=fn: scalar_compile(fn)
         new = sgdr_pair(1, 10_000, 2.0 + r / 64)[0]
@@ -253,6 +274,17 @@ def scalar(cfg: Config, rows: list[Row]) -> None:
             f"{median(res, p) * 1e3:.1f}",
             ratios(res, j, p, 2),
         )
+        if k in numbers:  # shown; the target is on the same work, the next row
+            rows.append(row)
+            p = f"optax {k} as an array"
+            row = Row(
+                k,
+                row.measure,
+                row.jaxlrs,
+                AS_ARRAY,
+                f"{median(res, p) * 1e3:.1f}",
+                ratios(res, j, p, 2),
+            )
         if cfg.targets:
             low = interval(res, lambda rs, j=j, p=p: ratio(rs, j, p))[0]
             row.target, row.met = "<=1.0x", resolved(ratio(res, j, p), low, 1.0)
