@@ -795,8 +795,8 @@ def _steady(schedule: Schedule) -> np.ndarray | None:
     if name is None:
         return None
     x = schedule._args[name]
-    if not _time.python_real(x) or not abs(x) <= _time.F32_MAX:
-        return None
+    if not _time.python_real(x) or not (x == 0 or _time.SMALLEST <= abs(x) <= _time.F32_MAX):
+        return None  # (a value a recipe's body kept below 2**-92: see TINY)
     return np.asarray(x, _time.float_dtype())
 
 
