@@ -89,7 +89,7 @@ def sample(ids: list[str], all_cases: bool = False, shift: int = 0) -> set[str]:
 # tenth of the suite's time in four tests) are left out of a default run, the test command with
 # no paths (the README's); .ci/run runs them as a step of their own, naming their files, which
 # always runs them, as does JAXLRS_ALL=1 or JAXLRS_EXAMPLES=1.
-OWN_STEP = ("tests/test_examples.py", "tests/test_bench_smoke.py")
+OWN_STEP = ("tests/test_examples.py", "tests/test_bench_smoke.py::test_quick_run_prints_every_row")
 
 
 def pytest_collection_modifyitems(config, items):

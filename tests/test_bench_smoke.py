@@ -4,6 +4,7 @@ import importlib.util
 import pathlib
 import sys
 
+import numpy as np
 import pytest
 
 BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
@@ -77,3 +78,27 @@ def test_quick_run_prints_every_row(bench, capsys):
     assert keys.count(ROWS[-1]) == 4  # jaxlrs and Optax, two schedules
     assert all(len(c) == len(HEADER) and c[5] for c in cells[2:])  # every row has a ratio
     assert "jax " in out and "cores" in out  # the machine is described
+
+
+def test_a_verdict_reads_tie_only_when_the_run_cannot_tell_the_sides_apart(bench):
+    # resolved() on interval(): rounds of per-round ratios drawn around a known centre
+    common = bench.bench_wait  # the helpers come with the scripts' own imports
+    rng = np.random.default_rng(0)
+
+    def rounds(centre, spread, n=25):
+        return [{"a": centre * x, "b": 1.0} for x in rng.lognormal(0.0, spread, n)]
+
+    def verdict(rs):
+        value = common.ratio(rs, "a", "b")
+        low = common.interval(rs, lambda r: common.ratio(r, "a", "b"))[0]
+        return common.resolved(value, low, 1.0), value, low
+
+    assert verdict(rounds(0.90, 0.05))[0] == "yes"  # clearly below the target
+    assert verdict(rounds(1.20, 0.05))[0] == "NO"  # clearly above: the interval too
+    got, value, low = verdict([{"a": 1.0 + 0.002 * (i % 7 - 2), "b": 1.0} for i in range(25)])
+    assert value > 1.0 and low <= 1.0 and got == f"tie ({low:.3f})"  # above by noise only
+    # the interval holds the median, is reproducible (fixed seed) and narrows with rounds
+    rs = rounds(1.0, 0.1, 400)
+    lo, hi = common.interval(rs, lambda r: common.ratio(r, "a", "b"))
+    assert lo <= common.ratio(rs, "a", "b") <= hi and hi - lo < 0.05
+    assert (lo, hi) == common.interval(rs, lambda r: common.ratio(r, "a", "b"))
