@@ -75,7 +75,7 @@ from _common import (
 )
 
 import jaxlrs
-from jaxlrs import _schedule
+from jaxlrs import _schedule, _time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 INSTRUCTION = re.compile(r"^\s*(?:ROOT\s+)?%?[^\s=]+\s+=\s", re.M)
@@ -229,10 +229,7 @@ def returns_a_number(fn: Fn) -> bool:
 
 def as_array(fn: Fn) -> Fn:
     """``fn`` with its output as jaxlrs returns it: a strongly typed float array."""
-    return lambda t: jnp.asarray(fn(t), jnp.float32)
-
-
-AS_ARRAY = "Optax, its Python float as a float32 array"
+    return lambda t: jnp.asarray(fn(t), _time.float_dtype())
 
 
 def scalar(cfg: Config, rows: list[Row]) -> None:
@@ -282,7 +279,7 @@ def scalar(cfg: Config, rows: list[Row]) -> None:
                 k,
                 row.measure,
                 row.jaxlrs,
-                AS_ARRAY,
+                f"Optax, its Python float as a {np.dtype(_time.float_dtype()).name} array",
                 f"{median(res, p) * 1e3:.1f}",
                 ratios(res, j, p, 2),
             )
